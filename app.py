@@ -1,0 +1,261 @@
+"""dae-lab: draw or upload a digit, corrupt it, compare a linear and a convolutional denoising autoencoder.
+
+    python app.py                      # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT to change)
+
+A thin UI over the `dae` package: `to_mnist` prepares the digit,
+`DenoisingLab.compare` corrupts, denoises and scores it. Also serves the API
+endpoint `denoise` (see README.md).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # start offline: no telemetry, no version check
+
+import secrets  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gradio as gr  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import torch  # noqa: E402
+
+from dae import NOISE_DOCS, NOISE_KINDS, NOISE_LABELS, CheckpointError, check_noise  # noqa: E402
+from dae.lab import DenoisingLab, finite, to_uint8  # noqa: E402
+from dae.preprocess import BlankImageError, ImageInputError, open_image, to_mnist  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+CHECKPOINTS = Path(os.environ.get("DAE_CHECKPOINTS", ROOT / "checkpoints"))
+EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
+SCALE = 10  # 28x28 shown as 280x280, nearest-neighbour: every pixel the model sees stays visible
+MAX_SEED = 2**31 - 1
+PROMPT = "✏️ **Draw a digit** on the canvas, upload an image, or click an example."
+CURVE_COLOURS = {"noisy input": "#9ca3af", "median 3x3": "#16a34a", "linear DAE": "#f97316",
+                 "conv DAE": "#2563eb", "current strength": "#111827"}
+CURVE_NAMES = {"noisy": "noisy input", "median": "median 3x3", "linear": "linear DAE", "conv": "conv DAE"}
+
+# A 2-core Space: one torch thread per request, two requests at a time (see README, "Serving").
+torch.set_num_threads(int(os.environ.get("DAE_TORCH_THREADS", "1")))
+
+
+def load_lab() -> DenoisingLab:
+    try:
+        return DenoisingLab.from_checkpoints(CHECKPOINTS)
+    except CheckpointError as error:
+        sys.exit(f"Cannot start: {error}\nRebuild the checkpoints with: python scripts/train.py --model both "
+                 f"--data-dir <MNIST folder> (or restore them with: git checkout -- checkpoints)")
+
+
+LAB = load_lab()
+
+
+def check_params(kind, strength, seed) -> tuple[str, float, int]:
+    """Validate the controls (the API sends anything); raise gr.Error naming the valid values."""
+    try:
+        strength = check_noise(kind, strength)
+    except ValueError as error:
+        raise gr.Error(str(error).capitalize() + ".") from None
+    try:
+        whole = float(seed).is_integer() and 0 <= float(seed) <= MAX_SEED
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
+        raise gr.Error(f"Seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}.")
+    return kind, strength, int(seed)
+
+
+def metric_line(scores: dict, winner: bool = False) -> str:
+    value = scores["psnr"]
+    shown = "∞" if value == float("inf") else f"{value:.1f}"
+    line = f"PSNR **{shown} dB** · SSIM **{scores['ssim']:.2f}**"
+    return line + ("  \n🏆 **better**" if winner else "")
+
+
+def curve_frame(curve: dict, strength: float) -> pd.DataFrame:
+    rows = [
+        {"strength": s, "PSNR (dB)": value, "method": CURVE_NAMES[name]}
+        for name in ("noisy", "median", "linear", "conv")
+        for s, value in zip(curve["strength"], curve[name])
+        if np.isfinite(value)
+    ]
+    frame = pd.DataFrame(rows)
+    low, high = float(frame["PSNR (dB)"].min()), float(frame["PSNR (dB)"].max())
+    marker = [{"strength": strength, "PSNR (dB)": y, "method": "current strength"} for y in (low, high)]
+    return pd.concat([frame, pd.DataFrame(marker)], ignore_index=True)
+
+
+def empty_view(message: str = PROMPT) -> list:
+    return [None, None, None, None, None, "", "", "", None, message]
+
+
+def view(digit: np.ndarray | None, kind, strength, seed) -> list:
+    """All outputs of the page: state, four images, three metric lines, the curve, the headline."""
+    kind, strength, seed = check_params(kind, strength, seed)
+    if digit is None:
+        return empty_view()
+    result = LAB.compare(digit, kind, strength, seed)
+    gap = result.scores["conv"]["psnr"] - result.scores["linear"]["psnr"]
+    if result.better == "tie":
+        headline = "The two autoencoders tie on this digit."
+    else:
+        name = {"conv": "convolutional", "linear": "linear"}[result.better]
+        headline = f"The **{name}** autoencoder is closer to the clean digit, by **{abs(gap):.1f} dB** PSNR."
+    return [
+        digit,
+        *(to_uint8(image, SCALE) for image in (result.clean, result.noisy, result.linear, result.conv)),
+        metric_line(result.scores["noisy"]) + "  \nthe corrupted input",
+        metric_line(result.scores["linear"], result.better == "linear"),
+        metric_line(result.scores["conv"], result.better == "conv"),
+        curve_frame(result.curve, strength),
+        headline,
+    ]
+
+
+def prepare(image) -> np.ndarray:
+    """Any user image to a 28x28 digit, turning every problem into a message for the user."""
+    try:
+        return to_mnist(image)
+    except ImageInputError as error:
+        raise gr.Error(str(error)) from None
+
+
+def from_sketch(sketch, kind, strength, seed):
+    try:
+        digit = to_mnist(sketch)
+    except BlankImageError:
+        return empty_view()
+    except ImageInputError as error:
+        raise gr.Error(str(error)) from None
+    return view(digit, kind, strength, seed)
+
+
+def read_upload(path) -> np.ndarray:
+    if not path:
+        raise gr.Error("No file received. Upload a PNG or JPEG image of a digit.")
+    try:
+        return prepare(open_image(path))
+    except ImageInputError as error:
+        raise gr.Error(str(error)) from None
+
+
+def from_upload(path, kind, strength, seed):
+    if not path:  # the upload was cleared
+        return empty_view()
+    return view(read_upload(path), kind, strength, seed)
+
+
+def from_example(kind, strength, seed, event: gr.SelectData):
+    return view(read_upload(EXAMPLES[event.index]), kind, strength, seed)
+
+
+def denoise(image, kind, strength, seed):
+    """API: an image file, a noise kind, a strength in [0, 1] and a seed -> the four images and the metrics."""
+    kind, strength, seed = check_params(kind, strength, seed)
+    result = LAB.compare(read_upload(image), kind, strength, seed, curve=False)
+    metrics = {name: {key: finite(value) for key, value in scores.items()} for name, scores in result.scores.items()}
+    metrics.update(better=result.better, kind=kind, strength=strength, seed=seed)
+    images = (to_uint8(image, SCALE) for image in (result.clean, result.noisy, result.linear, result.conv))
+    return (*images, metrics)
+
+
+def new_seed() -> int:
+    return secrets.randbelow(MAX_SEED)
+
+
+CSS = """
+.gradio-container {max-width: 1180px !important; margin: auto}
+#panels img {image-rendering: pixelated}
+#panels .metric {text-align: center; min-height: 3.2em}
+#sketch {max-width: 330px; margin: auto}
+footer {display: none !important}
+"""
+# No tool is selected when a Sketchpad opens, so strokes do nothing: select the brush on load.
+SELECT_BRUSH = """() => { setTimeout(() => {
+  const button = document.querySelector('#sketch button[aria-label="Brush"]');
+  if (button) button.click();
+}, 300); }"""
+
+
+def build() -> gr.Blocks:
+    with gr.Blocks(title="dae-lab: denoising autoencoders", analytics_enabled=False) as demo:
+        gr.Markdown(
+            "# dae-lab · denoising autoencoders\n"
+            "Draw a digit, corrupt it, and see how a **linear** and a **convolutional** denoising autoencoder "
+            "restore it. Both were trained only to map noisy digits back to clean ones."
+        )
+        digit_state = gr.State(None)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300):
+                with gr.Tabs():
+                    with gr.Tab("Draw"):
+                        sketch = gr.Sketchpad(
+                            label="Draw a digit", type="numpy", image_mode="RGBA", canvas_size=(280, 280),
+                            brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
+                            elem_id="sketch", layers=False, transforms=(),
+                        )
+                    with gr.Tab("Upload"):
+                        upload = gr.File(label="Upload an image of a digit", file_types=["image"],
+                                         type="filepath", elem_id="upload")
+                examples = gr.Gallery(
+                    value=[str(path) for path in EXAMPLES], label="Examples: real MNIST test digits", columns=10,
+                    height="auto", allow_preview=False, elem_id="examples", buttons=[],
+                )
+            with gr.Column(scale=1, min_width=300):
+                kind = gr.Radio(
+                    choices=[(NOISE_LABELS[k], k) for k in NOISE_KINDS], value="gaussian", label="Noise",
+                    info="Gaussian: σ · masking: share of pixels zeroed · salt and pepper: share flipped to 0/1",
+                    elem_id="kind",
+                )
+                strength = gr.Slider(0, 1, value=0.5, step=0.01, label="Strength", elem_id="strength")
+                with gr.Row():
+                    seed = gr.Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed",
+                                     elem_id="seed", min_width=100)
+                    fresh = gr.Button("🎲 New noise", elem_id="new-noise", min_width=100)
+                kind_help = gr.Markdown(f"*{NOISE_DOCS['gaussian']}*")
+        headline = gr.Markdown(PROMPT, elem_id="headline")
+        with gr.Row(elem_id="panels"):
+            panels, metrics = [], []
+            for title in ("Clean (28×28, what the models get)", "Corrupted input", "Linear DAE", "Convolutional DAE"):
+                with gr.Column(min_width=150):
+                    panels.append(gr.Image(label=title, format="png", interactive=False, buttons=["download"],
+                                           height=260, elem_classes=["panel"]))
+                    if title.startswith("Clean"):
+                        gr.Markdown("the reference", elem_classes=["metric"])
+                    else:
+                        metrics.append(gr.Markdown("", elem_classes=["metric"]))
+        curve = gr.LinePlot(
+            x="strength", y="PSNR (dB)", color="method", color_map=CURVE_COLOURS, x_lim=[0, 1],
+            title="PSNR against strength, this digit, this noise draw", height=300, elem_id="curve",
+        )
+        outputs = [digit_state, *panels, *metrics, curve, headline]
+        common = dict(outputs=outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+
+        sketch.change(from_sketch, [sketch, kind, strength, seed], **common)
+        upload.change(from_upload, [upload, kind, strength, seed], **common)
+        examples.select(from_example, [kind, strength, seed], **common)
+        for event in (kind.change, strength.release, seed.change):
+            event(view, [digit_state, kind, strength, seed], **common)
+        kind.change(lambda k: f"*{NOISE_DOCS[k]}*", kind, kind_help, api_visibility="private", show_progress="hidden")
+        fresh.click(new_seed, None, seed, api_visibility="private", show_progress="hidden")
+
+        # The API endpoint: an image file in, the four images and the metrics out.
+        api_metrics = gr.JSON(visible=False)
+        api_trigger = gr.Button(visible=False)
+        api_trigger.click(denoise, [upload, kind, strength, seed], [*panels, api_metrics], api_name="denoise")
+        demo.load(None, js=SELECT_BRUSH)
+    return demo
+
+
+demo = build()
+demo.queue(default_concurrency_limit=2, max_size=64)
+
+
+def launch(**kwargs):
+    """Start the server; honours GRADIO_SERVER_NAME and GRADIO_SERVER_PORT like any Gradio app."""
+    return demo.launch(css=CSS, show_error=False, **kwargs)
+
+
+if __name__ == "__main__":
+    launch()

@@ -1,0 +1,105 @@
+"""The two denoising autoencoders: fully connected and convolutional.
+
+    from dae import LinearDAE, ConvDAE
+    model = ConvDAE()            # the configuration the app ships
+    clean_guess = model(noisy)   # [N,1,28,28] in [0,1] -> same
+
+Both end in a sigmoid. `logits(x)` gives the pre-sigmoid output, which the
+trainer uses with binary cross-entropy: its gradient does not vanish when the
+sigmoid saturates, so training never stalls at an all-black output.
+Each model keeps its constructor arguments in `.config` so a checkpoint can
+rebuild it.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+class LinearDAE(nn.Module):
+    """Fully connected DAE: 784 -> hidden... -> bottleneck -> ...hidden -> 784.
+
+    hidden: widths of the encoder's hidden layers (the decoder mirrors them).
+    bottleneck: size of the code. Each hidden layer is Linear, LayerNorm, GELU.
+    """
+
+    def __init__(self, *, image_size: int = 28, hidden: tuple[int, ...] = (1024, 512), bottleneck: int = 128):
+        super().__init__()
+        self.config = {"image_size": image_size, "hidden": list(hidden), "bottleneck": bottleneck}
+        self.image_size = image_size
+        pixels = image_size * image_size
+        widths = [pixels, *hidden, bottleneck, *reversed(hidden)]
+        layers: list[nn.Module] = []
+        for width_in, width_out in zip(widths[:-1], widths[1:]):
+            layers += [nn.Linear(width_in, width_out), nn.LayerNorm(width_out), nn.GELU()]
+        layers.append(nn.Linear(widths[-1], pixels))
+        self.net = nn.Sequential(*layers)
+
+    def logits(self, x: Tensor) -> Tensor:
+        return self.net(x.flatten(1)).view(-1, 1, self.image_size, self.image_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.sigmoid(self.logits(x))
+
+
+def _conv_block(channels_in: int, channels_out: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(channels_in, channels_out, 3, stride=stride, padding=1, bias=False),
+        nn.BatchNorm2d(channels_out),
+        nn.ReLU(inplace=True),
+    )
+
+
+def _up_block(channels_in: int, channels_out: int) -> nn.Sequential:
+    # nearest upsampling then a conv: no checkerboard artefacts, unlike a strided transposed conv
+    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), *_conv_block(channels_in, channels_out))
+
+
+class ConvDAE(nn.Module):
+    """Convolutional DAE without skip connections: everything passes the bottleneck.
+
+    Encoder: 28x28 -> 14x14 -> 7x7 with `channels` feature maps per scale, then
+    a 1x1 conv down to `code_channels` maps of 7x7 (the code). The decoder
+    mirrors it with nearest upsampling and convs. Conv, BatchNorm, ReLU throughout.
+    """
+
+    def __init__(self, *, channels: tuple[int, int, int] = (48, 96, 192), code_channels: int = 8):
+        super().__init__()
+        self.config = {"channels": list(channels), "code_channels": code_channels}
+        c1, c2, c3 = channels
+        self.encoder = nn.Sequential(
+            _conv_block(1, c1),
+            _conv_block(c1, c1),
+            _conv_block(c1, c2, stride=2),  # 14x14
+            _conv_block(c2, c2),
+            _conv_block(c2, c3, stride=2),  # 7x7
+            _conv_block(c3, c3),
+            nn.Conv2d(c3, code_channels, 1),
+        )
+        self.decoder = nn.Sequential(
+            _conv_block(code_channels, c3),
+            _conv_block(c3, c3),
+            _up_block(c3, c2),  # 14x14
+            _conv_block(c2, c2),
+            _up_block(c2, c1),  # 28x28
+            _conv_block(c1, c1),
+            nn.Conv2d(c1, 1, 3, padding=1),
+        )
+
+    def encode(self, x: Tensor) -> Tensor:
+        return self.encoder(x)
+
+    def logits(self, x: Tensor) -> Tensor:
+        return self.decoder(self.encoder(x))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.sigmoid(self.logits(x))
+
+
+MODELS: dict[str, type[nn.Module]] = {"LinearDAE": LinearDAE, "ConvDAE": ConvDAE}
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

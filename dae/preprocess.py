@@ -1,0 +1,205 @@
+"""Turn any user image into a 28x28 digit the way MNIST digits were made.
+
+    digit = to_mnist(Image.open("my_digit.jpg"))   # float32 [28, 28] in [0, 1], white ink on black
+    digit = to_mnist(sketchpad_value)              # the dict a Gradio Sketchpad gives
+    image = open_image("upload.png")               # safe decoding of an untrusted file
+
+MNIST's recipe: crop to the ink, scale the longer side to 20 px with
+anti-aliasing, then place the digit in a 28x28 field with its centre of mass
+at the centre. Ink comes from the alpha channel when the image has a varying
+one (a drawing on a transparent layer), otherwise from luminance, inverted
+when the background is light.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+SIZE = 28  # the field
+BOX = 20  # the longer side of the digit inside it
+MAX_PIXELS = 50_000_000  # refuse larger images before decoding them (a 6000x6000 photo is 36 MP)
+WORKING_SIDE = 1024  # large images are shrunk to about this before any float work
+INK_THRESHOLD = 0.1  # share of full contrast that counts as ink when cropping
+MIN_CONTRAST = 0.05  # less contrast than this between ink and background is a blank image
+
+
+class ImageInputError(ValueError):
+    """An input that cannot be made into a digit; the message says what to do instead."""
+
+
+class BlankImageError(ImageInputError):
+    """The image has no ink (an empty canvas, an all-black or all-white picture)."""
+
+
+def open_image(source: str | os.PathLike | bytes) -> Image.Image:
+    """Decode an untrusted image file (path or bytes) safely, returning its first frame.
+
+    Refuses empty files, non-images, SVGs and decompression bombs (checked from
+    the header, before any pixel is decoded), and shrinks very large images
+    while decoding. Raises ImageInputError with a message for the user.
+    """
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    if not data:
+        raise ImageInputError("The file is empty. Upload a PNG or JPEG image of a digit.")
+    head = data[:512].lstrip().lower()
+    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
+        raise ImageInputError("SVG is a vector format and cannot be read here. Export the drawing as PNG and upload that.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        image = None
+    except Exception as error:  # noqa: BLE001 - Pillow raises many kinds on garbage headers
+        raise ImageInputError(f"This file could not be read as an image ({error}). Upload a PNG or JPEG.") from None
+    if image is None:
+        raise ImageInputError(
+            "This file is not an image that can be read (or its header claims an absurd size). "
+            "Upload a PNG, JPEG, GIF, BMP, TIFF or WebP image of a digit."
+        )
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageInputError(
+            f"The image is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); the limit is "
+            f"{MAX_PIXELS / 1e6:.0f}. Upload a smaller image: a digit needs only a few hundred pixels a side."
+        )
+    try:
+        if getattr(image, "n_frames", 1) > 1:
+            image = ImageSequence.Iterator(image)[0]  # animated: the first frame
+        if image.format == "JPEG":
+            image.draft(image.mode, (WORKING_SIDE, WORKING_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
+        image.load()
+        image = ImageOps.exif_transpose(image)
+    except Exception as error:  # noqa: BLE001 - truncated or corrupt data surfaces here
+        raise ImageInputError(
+            f"The image data is damaged or incomplete ({error}). Save the image again and re-upload it."
+        ) from None
+    if max(image.size) > WORKING_SIDE:
+        image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
+    return image
+
+
+def to_mnist(image) -> np.ndarray:
+    """Make a 28x28 float32 MNIST-style digit (white ink on black, in [0, 1]) from a user image.
+
+    image: a PIL image, a numpy array (HxW, HxWx3 or HxWx4; uint8, uint16 or
+    float), or a Gradio Sketchpad value (dict with "layers" and "composite").
+    Raises BlankImageError when there is no ink, ImageInputError for
+    anything else that cannot be used.
+    """
+    ink = ink_map(image)
+    rows, cols = np.nonzero(ink > INK_THRESHOLD)
+    digit = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    height, width = digit.shape
+    scale = BOX / max(height, width)
+    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = Image.fromarray(digit.astype(np.float32), mode="F").resize(new_size, Image.Resampling.LANCZOS)
+    small = np.clip(np.asarray(small, dtype=np.float32), 0, 1)
+    return _centre_by_mass(small)
+
+
+def ink_map(image) -> np.ndarray:
+    """The ink of `image` as a float array in [0, 1]: 0 background, 1 full ink, contrast stretched."""
+    if isinstance(image, dict):
+        image = _from_sketchpad(image)
+    if image is None:
+        raise BlankImageError("Draw a digit, upload an image or pick an example.")
+    if isinstance(image, Image.Image):
+        array = _pil_to_array(image)
+    else:
+        array = _normalise_array(np.asarray(image))
+    if array.ndim == 3 and array.shape[2] in (2, 4):
+        alpha = array[..., -1]
+        if alpha.max() - alpha.min() > MIN_CONTRAST:
+            return _stretch(alpha, background=0.0)
+        if alpha.max() <= MIN_CONTRAST:
+            raise BlankImageError("The image is fully transparent: there is no digit in it. Draw or upload one.")
+        array = array[..., :-1]
+    grey = _grey(array)
+    background = float(np.median(_border(grey)))
+    ink = 1.0 - grey if background > 0.5 else grey  # dark ink on a light background gets inverted
+    return _stretch(ink, background=min(background, 1 - background))
+
+
+def _from_sketchpad(value: dict):
+    layers = [layer for layer in (value.get("layers") or []) if layer is not None]
+    if layers:
+        stack = np.stack([_normalise_array(np.asarray(layer)) for layer in layers])
+        if stack.ndim == 4 and stack.shape[-1] == 4:
+            coverage = stack[..., 3].max(axis=0)  # ink is whatever any layer covers, in any colour
+            if coverage.max() > MIN_CONTRAST:
+                return coverage
+    return value.get("composite")
+
+
+def _pil_to_array(image: Image.Image) -> np.ndarray:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        return np.asarray(image, dtype=np.float32) / 65535.0
+    if image.mode in ("I", "F"):
+        return _normalise_array(np.asarray(image, dtype=np.float64))
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    elif image.mode in ("PA", "LA", "La", "RGBa"):
+        image = image.convert("RGBA")
+    elif image.mode not in ("L", "RGB", "RGBA"):  # 1, CMYK, YCbCr, LAB, HSV, ...
+        image = image.convert("RGB")
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def _normalise_array(array: np.ndarray) -> np.ndarray:
+    if array.size == 0:
+        raise ImageInputError("The image has no pixels. Upload an image of a digit.")
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (2, 3, 4)):
+        raise ImageInputError(f"Expected a greyscale, RGB or RGBA image, got an array shaped {array.shape}.")
+    if array.dtype == np.uint8:
+        return array.astype(np.float32) / 255.0
+    if array.dtype == np.uint16:
+        return array.astype(np.float32) / 65535.0
+    if array.dtype == bool:
+        return array.astype(np.float32)
+    array = np.nan_to_num(array.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    low, high = float(array.min()), float(array.max())
+    if low >= 0 and high <= 1:
+        return array.astype(np.float32)
+    if low >= 0 and high <= 255:
+        return (array / 255.0).astype(np.float32)
+    if high == low:
+        return np.zeros_like(array, dtype=np.float32)
+    return ((array - low) / (high - low)).astype(np.float32)  # any other range: stretch to [0, 1]
+
+
+def _grey(array: np.ndarray) -> np.ndarray:
+    if array.ndim == 2:
+        return array.astype(np.float32)
+    return (array[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).astype(np.float32)
+
+
+def _border(grey: np.ndarray) -> np.ndarray:
+    return np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+
+
+def _stretch(ink: np.ndarray, *, background: float) -> np.ndarray:
+    top = float(ink.max())
+    if top - background < MIN_CONTRAST:
+        raise BlankImageError("No digit found: the image is a single flat colour. Draw a digit or upload one.")
+    return np.clip((ink - background) / (top - background), 0, 1).astype(np.float32)
+
+
+def _centre_by_mass(digit: np.ndarray) -> np.ndarray:
+    height, width = digit.shape
+    mass = digit.sum()
+    cy = (digit.sum(axis=1) @ np.arange(height)) / mass
+    cx = (digit.sum(axis=0) @ np.arange(width)) / mass
+    centre = (SIZE - 1) / 2
+    top, left = int(round(centre - cy)), int(round(centre - cx))
+    field = np.zeros((3 * SIZE, 3 * SIZE), dtype=np.float32)  # room on every side, then cut the middle
+    field[SIZE + top : SIZE + top + height, SIZE + left : SIZE + left + width] = digit
+    return field[SIZE : 2 * SIZE, SIZE : 2 * SIZE]

@@ -1,0 +1,72 @@
+"""Both autoencoders: shapes, range, and that they can learn at all."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from conftest import seeded
+
+from dae import ConvDAE, LinearDAE, corrupt
+from dae.models import count_parameters
+
+MODELS = [LinearDAE, ConvDAE]
+
+
+@pytest.mark.parametrize("build", MODELS)
+def test_output_shape_and_range(build, digits):
+    model = build().eval()
+    with torch.no_grad():
+        out = model(digits[:16])
+    assert out.shape == (16, 1, 28, 28)
+    assert out.min() >= 0 and out.max() <= 1
+
+
+def test_linear_model_has_only_fully_connected_layers():
+    kinds = {type(m) for m in LinearDAE().modules()}
+    assert torch.nn.Linear in kinds
+    assert not any(issubclass(k, torch.nn.modules.conv._ConvNd) for k in kinds)
+
+
+def test_conv_model_squeezes_through_a_smaller_code(digits):
+    model = ConvDAE().eval()
+    with torch.no_grad():
+        code = model.encode(digits[:2])
+    assert code[0].numel() < 28 * 28  # a real bottleneck, no skip connections around it
+
+
+def test_sizes_are_keyword_arguments():
+    small = ConvDAE(channels=(8, 16, 32), code_channels=4)
+    assert count_parameters(small) < count_parameters(ConvDAE())
+    assert small.config == {"channels": [8, 16, 32], "code_channels": 4}
+    assert LinearDAE(hidden=(64,), bottleneck=16).config["hidden"] == [64]
+
+
+# Training on 32 fixed noisy digits must cut the error at least tenfold: a
+# model that cannot memorise a tiny batch has a bug, not a capacity problem.
+OVERFIT_FACTOR = 10
+
+
+@pytest.mark.parametrize("build,steps", [(LinearDAE, 150), (lambda: ConvDAE(channels=(16, 32, 64)), 150)])
+def test_each_model_overfits_a_tiny_batch(build, steps, train_digits):
+    torch.manual_seed(0)
+    model = build()
+    clean = train_digits[:32]
+    noisy = corrupt(clean, "gaussian", 0.3, generator=seeded(0))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def error() -> float:
+        model.eval()
+        with torch.no_grad():
+            value = F.mse_loss(model(noisy), clean).item()
+        model.train()
+        return value
+
+    before = error()
+    for _ in range(steps):
+        loss = F.binary_cross_entropy_with_logits(model.logits(noisy), clean)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    after = error()
+    assert after < before / OVERFIT_FACTOR, f"MSE went from {before:.4f} to {after:.4f}"
