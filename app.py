@@ -233,7 +233,9 @@ def build() -> gr.Blocks:
         common = dict(outputs=outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
 
         sketch.change(from_sketch, [sketch, kind, strength, seed], **common)
-        upload.change(from_upload, [upload, kind, strength, seed], **common)
+        # undocumented but callable over HTTP: scripts/bench_app.py times the page's full update through it
+        upload.change(from_upload, [upload, kind, strength, seed], **{**common, "api_visibility": "undocumented"},
+                      api_name="update")
         examples.select(from_example, [kind, strength, seed], **common)
         for event in (kind.change, strength.release, seed.change):
             event(view, [digit_state, kind, strength, seed], **common)

@@ -38,6 +38,29 @@ EXTRA_SETTINGS: tuple[tuple[str, float], ...] = (
 )
 ALL_SETTINGS = PROTOCOL + EXTRA_SETTINGS
 
+
+def _uniform(images: Tensor, generator: torch.Generator) -> Tensor:
+    noise = torch.rand(images.shape, generator=generator, device=images.device) - 0.5
+    return (images + 0.8 * noise).clamp(0, 1)  # additive U(-0.4, 0.4)
+
+
+def _lines(images: Tensor, generator: torch.Generator) -> Tensor:
+    # two random full-length white scratches per image, one row and one column
+    n, _, h, w = images.shape
+    rows = torch.randint(h, (n,), generator=generator)
+    cols = torch.randint(w, (n,), generator=generator)
+    out = images.clone()
+    out[torch.arange(n), 0, rows, :] = 1.0
+    out[torch.arange(n), 0, :, cols] = 1.0
+    return out
+
+
+# Corruptions that are not in NOISE_KINDS, so no model was trained on them.
+UNSEEN: dict[str, Callable[[Tensor, torch.Generator], Tensor]] = {
+    "unseen: uniform ±0.4": _uniform,
+    "unseen: scratches": _lines,
+}
+
 Denoise = Callable[[Tensor], Tensor]
 
 
@@ -45,12 +68,15 @@ def setting_name(kind: str, strength: float) -> str:
     return f"{kind} {strength:g}"
 
 
-def noisy_versions(images: Tensor, settings=ALL_SETTINGS, *, seed: int = 1234) -> dict[str, Tensor]:
-    """The corrupted test set for each setting, each from its own fixed seed."""
+def noisy_versions(images: Tensor, settings=ALL_SETTINGS, *, seed: int = 1234, unseen: bool = False) -> dict[str, Tensor]:
+    """The corrupted test set for each setting (and the UNSEEN corruptions), each from its own fixed seed."""
     out = {}
     for i, (kind, strength) in enumerate(settings):
         generator = torch.Generator(device=images.device).manual_seed(seed + i)
         out[setting_name(kind, strength)] = corrupt(images, kind, strength, generator=generator)
+    if unseen:
+        for i, (name, apply) in enumerate(UNSEEN.items()):
+            out[name] = apply(images, torch.Generator(device=images.device).manual_seed(seed + 100 + i))
     return out
 
 

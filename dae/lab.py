@@ -11,6 +11,8 @@ scripts and notebooks get exactly the same numbers.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +25,8 @@ from .checkpoint import load_model
 from .metrics import psnr, ssim
 from .noise import check_noise, corrupt
 
-CURVE_STRENGTHS = tuple(round(0.05 * i, 2) for i in range(1, 21))  # 0.05 ... 1.0
+CURVE_STRENGTHS = tuple(round(0.1 * i, 1) for i in range(1, 11))  # 0.1 ... 1.0
+CURVE_CACHE_SIZE = 256  # curves kept, one per (digit, kind, seed): moving the slider reuses them
 METHODS = ("noisy", "linear", "conv", "median")  # what the curve shows; "noisy" is the corrupted input itself
 TIE_DB = 0.05  # PSNR differences below this are a tie
 
@@ -47,6 +50,8 @@ class DenoisingLab:
     def __init__(self, linear: nn.Module, conv: nn.Module):
         self.linear = linear.eval()
         self.conv = conv.eval()
+        self._curves: OrderedDict[tuple, dict[str, list[float]]] = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def from_checkpoints(cls, folder: str | Path = "checkpoints") -> DenoisingLab:
@@ -57,36 +62,62 @@ class DenoisingLab:
     def compare(self, digit: np.ndarray, kind: str, strength: float, seed: int = 0, *, curve: bool = True) -> Comparison:
         """Corrupt `digit` with (kind, strength, seed), denoise it with both models, score it.
 
-        With curve=True the same noise draw is also applied at every strength
-        of CURVE_STRENGTHS, so the PSNR-against-strength curve passes exactly
-        through the values shown for the current strength.
+        With curve=True, also the PSNR of the noisy input, both models and a 3x3
+        median filter at every strength of CURVE_STRENGTHS plus the current one.
+        Every strength uses the same seed, so the curve is one noise draw, scaled.
         """
         strength = check_noise(kind, strength)
-        clean = torch.as_tensor(np.asarray(digit, dtype=np.float32)).view(1, 1, 28, 28)
-        strengths = sorted(set(CURVE_STRENGTHS) | {strength}) if curve else [strength]
-        # the same seed at every strength: one noise field, scaled, so the curve is smooth
-        noisy = torch.cat([corrupt(clean, kind, s, generator=torch.Generator().manual_seed(seed)) for s in strengths])
+        clean = torch.as_tensor(np.asarray(digit, dtype=np.float32)).reshape(1, 1, 28, 28)
+        noisy = self._corrupt(clean, kind, [strength], seed)
         outputs = {"noisy": noisy, "linear": self.linear(noisy), "conv": self.conv(noisy)}
-        if curve:
-            outputs["median"] = median_filter(noisy)
-        clean_batch = clean.expand_as(noisy)
-        peak = {name: psnr(clean_batch, out).tolist() for name, out in outputs.items()}
-        here = strengths.index(strength)
-        scores = {}
-        for name in ("noisy", "linear", "conv"):
-            scores[name] = {"psnr": peak[name][here], "ssim": ssim(clean, outputs[name][here : here + 1]).item()}
+        scores = {
+            name: {"psnr": psnr(clean, out).item(), "ssim": ssim(clean, out).item()} for name, out in outputs.items()
+        }
         gap = scores["conv"]["psnr"] - scores["linear"]["psnr"]
         better = "tie" if abs(gap) < TIE_DB else ("conv" if gap > 0 else "linear")
-        curve_data = {"strength": strengths, **peak} if curve else {}
+        curve_data = {}
+        if curve:
+            here = {**{name: score["psnr"] for name, score in scores.items()},
+                    "median": psnr(clean, median_filter(noisy)).item()}
+            curve_data = _insert_point(self._curve(clean, kind, seed), strength, here)
         return Comparison(
             clean=clean[0, 0].numpy(),
-            noisy=noisy[here, 0].numpy(),
-            linear=outputs["linear"][here, 0].numpy(),
-            conv=outputs["conv"][here, 0].numpy(),
+            noisy=noisy[0, 0].numpy(),
+            linear=outputs["linear"][0, 0].numpy(),
+            conv=outputs["conv"][0, 0].numpy(),
             scores=scores,
             better=better,
             curve=curve_data,
         )
+
+    @staticmethod
+    def _corrupt(clean: torch.Tensor, kind: str, strengths: list[float], seed: int) -> torch.Tensor:
+        # the same seed at every strength: one noise field, scaled, so a curve over strengths is smooth
+        return torch.cat([corrupt(clean, kind, s, generator=torch.Generator().manual_seed(seed)) for s in strengths])
+
+    def _curve(self, clean: torch.Tensor, kind: str, seed: int) -> dict[str, list[float]]:
+        key = (clean.numpy().tobytes(), kind, seed)
+        with self._lock:
+            if key in self._curves:
+                self._curves.move_to_end(key)
+                return self._curves[key]
+        noisy = self._corrupt(clean, kind, list(CURVE_STRENGTHS), seed)
+        outputs = {"noisy": noisy, "linear": self.linear(noisy), "conv": self.conv(noisy), "median": median_filter(noisy)}
+        reference = clean.expand_as(noisy)
+        curve = {"strength": list(CURVE_STRENGTHS), **{name: psnr(reference, out).tolist() for name, out in outputs.items()}}
+        with self._lock:
+            self._curves[key] = curve
+            while len(self._curves) > CURVE_CACHE_SIZE:
+                self._curves.popitem(last=False)
+        return curve
+
+
+def _insert_point(curve: dict[str, list[float]], strength: float, values: dict[str, float]) -> dict[str, list[float]]:
+    """The curve with the current strength's values added in order (replacing a grid point at the same strength)."""
+    points = {s: {name: curve[name][i] for name in METHODS} for i, s in enumerate(curve["strength"])}
+    points[strength] = values
+    order = sorted(points)
+    return {"strength": order, **{name: [points[s][name] for s in order] for name in METHODS}}
 
 
 def to_uint8(image: np.ndarray, scale: int = 1) -> np.ndarray:

@@ -99,7 +99,7 @@ def to_mnist(image) -> np.ndarray:
     height, width = digit.shape
     scale = BOX / max(height, width)
     new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = Image.fromarray(digit.astype(np.float32), mode="F").resize(new_size, Image.Resampling.LANCZOS)
+    small = Image.fromarray(digit.astype(np.float32)).resize(new_size, Image.Resampling.LANCZOS)
     small = np.clip(np.asarray(small, dtype=np.float32), 0, 1)
     return _centre_by_mass(small)
 

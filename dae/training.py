@@ -14,6 +14,7 @@ completed epoch even after a kill -9.
 from __future__ import annotations
 
 import io
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -58,6 +59,8 @@ def fit(
     max_strength: float = 1.0,
     bf16: bool | None = None,
     augmentation: bool = True,
+    loss: str = "bce",
+    kinds: tuple[str, ...] = NOISE_KINDS,
     metadata: dict | None = None,
     progress: Callable[[dict], None] | None = None,
 ) -> dict:
@@ -82,6 +85,7 @@ def fit(
     history: list[dict] = []
     start_epoch, elapsed = 0, 0.0
 
+    _remove_leftovers(Path(out))
     if resume and state_path(out).is_file():
         state = torch.load(state_path(out), weights_only=True)  # tensors and plain containers only, no arbitrary pickle
         model.load_state_dict(state["model"])
@@ -100,19 +104,22 @@ def fit(
             clean = train_images[rows]
             if augmentation:
                 clean = augment(clean, generator=generator)
-            noisy = random_corruption(clean, max_strength=max_strength, generator=generator)
+            noisy = random_corruption(clean, kinds=kinds, max_strength=max_strength, generator=generator)
             if channels_last:
                 noisy = noisy.contiguous(memory_format=torch.channels_last)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 logits = model.logits(noisy)
-            loss = F.binary_cross_entropy_with_logits(logits.float(), clean)
+            if loss == "bce":
+                objective = F.binary_cross_entropy_with_logits(logits.float(), clean)
+            else:
+                objective = F.mse_loss(torch.sigmoid(logits.float()), clean)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            objective.backward()
             optimizer.step()
             scheduler.step()
-            total, count = total + loss.item() * len(rows), count + len(rows)
+            total, count = total + objective.item() * len(rows), count + len(rows)
             if progress:
-                progress({"epoch": epoch + 1, "step": step + 1, "steps": steps_per_epoch, "loss": loss.item()})
+                progress({"epoch": epoch + 1, "step": step + 1, "steps": steps_per_epoch, "loss": objective.item()})
 
         val_psnr = psnr(val_images, run_model(model, val_noisy)).mean().item()
         elapsed += time.perf_counter() - started
@@ -149,4 +156,14 @@ def fit(
         if progress:
             progress(dict(history[-1], steps=steps_per_epoch, step=steps_per_epoch))
     model.eval()
-    return {"history": history, "seconds": elapsed}
+    return {"history": history, "seconds": elapsed, "resumed_from": start_epoch}
+
+
+def _remove_leftovers(out: Path) -> None:
+    # temporary files of a save that was killed midway; the checkpoint itself is always whole
+    for pattern in (f".{out.name}.tmp-*", f".{out.name}.old-*", f".{state_path(out).name}.tmp-*"):
+        for leftover in out.parent.glob(pattern):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)

@@ -28,8 +28,8 @@ from dae.training import bf16_available, fit  # noqa: E402
 
 # Per-architecture defaults: what the shipped checkpoints were trained with.
 DEFAULTS = {
-    "linear": {"build": LinearDAE, "epochs": 120, "lr": 2e-3, "batch_size": 128},
-    "conv": {"build": ConvDAE, "epochs": 45, "lr": 3e-3, "batch_size": 128},
+    "linear": {"build": LinearDAE, "epochs": 160, "lr": 1e-3, "batch_size": 32},
+    "conv": {"build": ConvDAE, "epochs": 36, "lr": 1e-3, "batch_size": 32},
 }
 
 
@@ -39,9 +39,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist", help="training data")
     parser.add_argument("--data-dir", default=None, help="dataset root (default: $DAE_DATA_DIR, else ./data)")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: linear 120, conv 45)")
-    parser.add_argument("--batch-size", type=int, default=None, help="batch size (default: 128)")
-    parser.add_argument("--lr", type=float, default=None, help="peak learning rate of the one-cycle schedule (default: linear 2e-3, conv 3e-3)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: linear 160, conv 36)")
+    parser.add_argument("--batch-size", type=int, default=None, help="batch size (default: 32)")
+    parser.add_argument("--lr", type=float, default=None, help="peak learning rate of the one-cycle schedule (default: 1e-3)")
     parser.add_argument("--seed", type=int, default=0, help="seed for initialisation, data order, augmentation and noise")
     parser.add_argument("--out", default="checkpoints", help="folder that receives OUT/linear and OUT/conv")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/<model>.state.pt if it exists")
@@ -110,6 +110,8 @@ def main(argv: list[str] | None = None) -> None:
             progress=progress,
         )
         bar.close()
+        if run["resumed_from"]:
+            print(f"{name}: resumed after epoch {run['resumed_from']}")
         last = run["history"][-1]
         print(f"{name}: {last['epoch']} epochs in {run['seconds']:.0f} s of training, validation PSNR {last['val_psnr']:.2f} dB")
         results[name] = evaluate(model.float(), test_images)

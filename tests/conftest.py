@@ -32,3 +32,29 @@ def train_digits() -> torch.Tensor:
 
 def seeded(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
+
+
+@pytest.fixture(scope="session")
+def app_module():
+    """The app, imported once (it loads the shipped checkpoints)."""
+    import app
+
+    return app
+
+
+@pytest.fixture(scope="session")
+def server_url(app_module) -> str:
+    """The app, launched once for the whole test session on a free local port."""
+    app_module.launch(prevent_thread_lock=True, quiet=True)
+    yield app_module.demo.local_url.rstrip("/")
+    app_module.demo.close()
+
+
+def digit_png(tmp_path, image: torch.Tensor, name: str = "digit.png") -> str:
+    """Save a [1,28,28] or [28,28] digit as a PNG file and return its path."""
+    from PIL import Image
+
+    pixels = (image.squeeze().numpy() * 255).round().astype("uint8")
+    path = tmp_path / name
+    Image.fromarray(pixels).save(path)
+    return str(path)

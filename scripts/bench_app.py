@@ -1,0 +1,102 @@
+"""Time the app's full update over plain HTTP, against a no-op Gradio endpoint in the same run.
+
+    python scripts/bench_app.py                  # 200 updates; prints p50/p95 and the ratios
+
+One update is what the page does after a stroke or an upload: decode the image,
+`to_mnist`, corrupt it, run both models on the current strength and on every
+strength of the curve, score PSNR/SSIM and build the plot's data. Each request
+uses a new seed, so nothing is served from a cache. Start-up is timed from
+launching the process to its first answer, for the app and for a bare Gradio app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gradio_http import PYTHON, call, file_data, percentile, start_server, upload  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BARE_APP = """
+import gradio as gr
+with gr.Blocks(analytics_enabled=False) as demo:
+    box, out = gr.Textbox(), gr.Textbox()
+    box.submit(lambda text: text, box, out, api_name="noop")
+demo.queue().launch()
+"""
+
+
+def time_calls(url: str, name: str, make_data, count: int) -> list[float]:
+    times = []
+    for i in range(count):
+        data = make_data(i)
+        tick = time.perf_counter()
+        call(url, name, data)
+        times.append((time.perf_counter() - tick) * 1000)
+    return times
+
+
+def first_answer(command: list[str], name: str, make_data, cwd: Path) -> tuple[float, object]:
+    """Seconds from launching `command` to the first answer of endpoint `name`; returns (seconds, server)."""
+    server = start_server(command, cwd=cwd)
+    while True:
+        try:
+            call(server.url, name, make_data(server.url))
+            return time.perf_counter() - server.started, server
+        except Exception:  # noqa: BLE001 - not ready yet
+            time.sleep(0.01)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests first")
+    parser.add_argument("--image", default=str(ROOT / "examples" / "7.png"), help="the digit to send")
+    parser.add_argument("--kind", default="gaussian", help="noise kind of every request")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        bare_file = Path(folder) / "bare_app.py"
+        bare_file.write_text(BARE_APP)
+        bare_start, bare = first_answer([PYTHON, str(bare_file)], "noop", lambda url: ["hello"], Path(folder))
+        uploaded = {}
+
+        def update_data(url: str) -> list:
+            uploaded.setdefault(url, upload(url, args.image))
+            return [file_data(uploaded[url]), args.kind, 0.5, 0]
+
+        app_start, app = first_answer([PYTHON, "app.py"], "update", update_data, ROOT)
+        try:
+            path = uploaded[app.url]
+            noop = lambda i: ["hello"]  # noqa: E731
+            update = lambda i: [file_data(path), args.kind, 0.5, i + 1]  # noqa: E731 - a new seed every time
+            time_calls(bare.url, "noop", noop, args.warmup)
+            time_calls(app.url, "update", update, args.warmup)
+            # interleave the two in blocks so both see the same machine state
+            noop_times, update_times = [], []
+            for block in range(10):
+                share = args.requests // 10
+                noop_times += time_calls(bare.url, "noop", noop, share)
+                update_times += time_calls(app.url, "update", lambda i: update(block * share + i), share)
+        finally:
+            app.stop()
+            bare.stop()
+
+    def line(name: str, times: list[float]) -> str:
+        return f"{name:<22} p50 {percentile(times, 50):6.1f} ms   p95 {percentile(times, 95):6.1f} ms   (n={len(times)})"
+
+    print(line("no-op endpoint", noop_times))
+    print(line("full update", update_times))
+    ratio = percentile(update_times, 50) / percentile(noop_times, 50)
+    print(f"{'update / no-op p50':<22} {ratio:.2f}x   (goal: at most 3x, and p50 at most 30 ms)")
+    print(f"{'start to first answer':<22} app {app_start:.2f} s, bare Gradio {bare_start:.2f} s: "
+          f"{app_start / bare_start:.2f}x (goal: at most 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""Score the shipped autoencoders against classic denoisers on a fixed, seeded protocol.
+
+    python scripts/evaluate.py --data-dir ../shared/data             # writes docs/results.{md,json} and figures
+    python scripts/evaluate.py --data-dir ../shared/data --limit 1000 --out /tmp/eval   # a quicker look
+
+Every noise kind at several strengths (each with its own fixed seed, so every
+method sees the same noisy images), plus two corruptions no model was trained
+on. Methods: the noisy input itself, a 3x3 median filter, total variation,
+non-local means (scikit-image), BM3D when the optional `bm3d` package is
+installed (its licence is non-commercial), and the two checkpoints. PSNR is
+computed per image with data range 1, then averaged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+from dae import NOISE_KINDS, NOISE_LABELS, corrupt, load_dataset, load_model, psnr, read_config  # noqa: E402
+from dae.baselines import BASELINES, bm3d_available, bm3d_denoise  # noqa: E402
+from dae.evaluation import (  # noqa: E402
+    ALL_SETTINGS,
+    PROTOCOL,
+    evaluate,
+    format_table,
+    noisy_versions,
+    protocol_mean,
+    run_model,
+    setting_name,
+)
+
+# Reference PSNRs from the quality bar (issue 3): a 28k-parameter Keras-tutorial conv autoencoder and
+# the 3x3 median filter, both after the same blind training / protocol on the same 5k images.
+REFERENCE = {
+    "gaussian 0.25": 21.1, "gaussian 0.5": 18.0, "gaussian 0.75": 15.6, "masking 0.25": 20.2,
+    "masking 0.5": 17.3, "salt_and_pepper 0.1": 21.0, "salt_and_pepper 0.3": 17.8,
+}
+LINEAR_REFERENCE_BEST = 17.7  # the 784-256-64-256-784 reference scored 16.4 to 17.7 across the settings
+CURVE_STRENGTHS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+SLOW = {"total variation", "non-local means", "bm3d"}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoints", default="checkpoints", help="folder with linear/ and conv/")
+    parser.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist", help="test data")
+    parser.add_argument("--data-dir", default=None, help="dataset root (default: $DAE_DATA_DIR, else ./data)")
+    parser.add_argument("--download", action="store_true", help="download the dataset if missing")
+    parser.add_argument("--limit", type=int, default=None, help="score on the first N test images (default: all)")
+    parser.add_argument("--curve-limit", type=int, default=500, help="test images per point of the strength curves")
+    parser.add_argument("--seed", type=int, default=1234, help="base seed of the protocol's noise")
+    parser.add_argument("--no-slow", action="store_true", help="skip total variation, non-local means and BM3D")
+    parser.add_argument("--workers", type=int, default=2, help="processes for the per-image classic denoisers")
+    parser.add_argument("--out", default="docs", help="where results.md, results.json and the figures go")
+    return parser.parse_args()
+
+
+def in_parallel(method, images: torch.Tensor, workers: int) -> torch.Tensor:
+    """Run a per-image scikit-image denoiser over chunks in several processes."""
+    if workers <= 1 or len(images) < 64:
+        return method(images)
+    with ProcessPoolExecutor(workers) as pool:
+        return torch.cat(list(pool.map(method, images.chunk(workers * 4))))
+
+
+def methods_for(args, models: dict) -> dict:
+    methods = {"noisy input": lambda x: x, "median 3x3": BASELINES["median 3x3"]}
+    if not args.no_slow:
+        methods["total variation"] = BASELINES["total variation"]
+        methods["non-local means"] = BASELINES["non-local means"]
+        if bm3d_available():
+            methods["bm3d"] = bm3d_denoise
+    for name, model in models.items():
+        methods[f"{name} DAE"] = model
+    return methods
+
+
+def apply(method, noisy: torch.Tensor, workers: int) -> torch.Tensor:
+    if isinstance(method, torch.nn.Module):
+        return run_model(method, noisy)
+    if getattr(method, "__name__", "") in {"total_variation", "non_local_means", "bm3d_denoise"}:
+        return in_parallel(method, noisy, workers)
+    return method(noisy)
+
+
+def strength_curves(methods: dict, images: torch.Tensor, seed: int, workers: int) -> dict:
+    curves = {}
+    for k, kind in enumerate(NOISE_KINDS):
+        curves[kind] = {name: [] for name in methods}
+        for i, strength in enumerate(CURVE_STRENGTHS):
+            generator = torch.Generator().manual_seed(seed + 1000 + 100 * k + i)
+            noisy = corrupt(images, kind, strength, generator=generator)
+            for name, method in methods.items():
+                curves[kind][name].append(psnr(images, apply(method, noisy, workers)).mean().item())
+    return curves
+
+
+def plot_curves(curves: dict, path: Path) -> None:
+    figure, axes = plt.subplots(2, 3, figsize=(13, 7.5), sharex=True)
+    for axis, (kind, lines) in zip(axes.flat, curves.items()):
+        for name, values in lines.items():
+            style = {"linewidth": 2.4} if "DAE" in name else {"linewidth": 1.3, "linestyle": "--" if name == "noisy input" else "-"}
+            axis.plot(CURVE_STRENGTHS, values, marker="o", markersize=3, label=name, **style)
+        axis.set_title(NOISE_LABELS[kind])
+        axis.set_xlabel("strength")
+        axis.set_ylabel("PSNR (dB)")
+        axis.grid(alpha=0.3)
+    axes.flat[0].legend(fontsize=8)
+    figure.suptitle("PSNR against noise strength, MNIST test digits (higher is better)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def plot_samples(methods: dict, images: torch.Tensor, noisy: dict, path: Path, workers: int, index: int = 0) -> None:
+    settings = list(noisy)
+    columns = ["clean", *methods]
+    figure, axes = plt.subplots(len(settings), len(columns), figsize=(1.3 * len(columns), 1.35 * len(settings)))
+    for row, setting in enumerate(settings):
+        sample = noisy[setting][index : index + 1]
+        shown = [images[index : index + 1]] + [apply(m, sample, 1) for m in methods.values()]
+        for column, (title, image) in enumerate(zip(columns, shown)):
+            axis = axes[row, column]
+            axis.imshow(image[0, 0].numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            axis.set_xticks([])
+            axis.set_yticks([])
+            if row == 0:
+                axis.set_title(title, fontsize=8)
+            if column == 0:
+                axis.set_ylabel(setting.replace("salt_and_pepper", "s&p").replace("unseen: ", ""), fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def goals(results: dict) -> list[str]:
+    lines = []
+    conv, linear = results.get("conv DAE"), results.get("linear DAE")
+    if conv:
+        margins = {s: conv[s]["psnr"] - REFERENCE[s] for s in REFERENCE}
+        worst = min(margins, key=margins.get)
+        lines.append(f"conv: smallest margin over the best reference {margins[worst]:+.2f} dB ({worst}); goal +2.5")
+        lines.append(f"conv: mean over the 7 settings {protocol_mean(conv):.2f} dB; goal 24.0")
+        unseen = [s for s in conv if s.startswith("unseen")]
+        for s in unseen:
+            lines.append(f"conv: {s}: {conv[s]['psnr']:.2f} dB vs noisy input {results['noisy input'][s]['psnr']:.2f} dB")
+    if linear:
+        worst = min((s for s in REFERENCE), key=lambda s: linear[s]["psnr"])
+        lines.append(f"linear: lowest setting {linear[worst]['psnr']:.2f} dB ({worst}); goal {LINEAR_REFERENCE_BEST + 2:.1f} "
+                     f"(2 dB above the linear reference's best)")
+        lines.append(f"linear: mean over the 7 settings {protocol_mean(linear):.2f} dB; goal 21.0")
+    return lines
+
+
+def main() -> None:
+    args = parse_args()
+    started = time.perf_counter()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    images, _ = load_dataset(args.dataset, train=False, root=args.data_dir, download=args.download)
+    images = images[: args.limit]
+    models = {name: load_model(Path(args.checkpoints) / name) for name in ("linear", "conv")}
+    methods = methods_for(args, models)
+    noisy = noisy_versions(images, ALL_SETTINGS, seed=args.seed, unseen=True)
+    print(f"{len(images)} test images, {len(noisy)} settings, methods: {', '.join(methods)}")
+
+    results, seconds = {}, {}
+    for name, method in methods.items():
+        tick = time.perf_counter()
+        results[name] = evaluate(lambda x, m=method: apply(m, x, args.workers), images, noisy=noisy)
+        seconds[name] = time.perf_counter() - tick
+        print(f"  {name}: mean PSNR {protocol_mean(results[name]):.2f} dB on the 7 bar settings ({seconds[name]:.0f} s)")
+
+    curves = strength_curves(methods, images[: args.curve_limit], args.seed, args.workers)
+    plot_curves(curves, out / "psnr_vs_strength.png")
+    plot_samples(methods, images, noisy, out / "samples.png", args.workers)
+
+    table = format_table(results, "psnr")
+    ssim_table = format_table(results, "ssim")
+    goal_lines = goals(results)
+    bar = ", ".join(setting_name(k, s) for k, s in PROTOCOL)
+    report = (
+        f"# Evaluation: {args.dataset} test set, {len(images)} images\n\n"
+        f"Made by `python scripts/evaluate.py` (seed {args.seed}). PSNR in dB per image (data range 1), then "
+        f"averaged; the mean column covers the quality bar's seven settings ({bar}). 'unseen' corruptions are not "
+        f"in NOISE_KINDS: no model was trained on them.\n\n## PSNR (dB)\n\n{table}\n\n## SSIM\n\n{ssim_table}\n\n"
+        f"## Against the goals\n\n" + "\n".join(f"- {line}" for line in goal_lines) + "\n\n"
+        "## Figures\n\n![PSNR against strength](psnr_vs_strength.png)\n\n![Samples](samples.png)\n"
+    )
+    (out / "results.md").write_text(report)
+    checkpoints = {name: read_config(Path(args.checkpoints) / name) for name in models}
+    (out / "results.json").write_text(json.dumps({
+        "dataset": args.dataset, "test_images": len(images), "seed": args.seed, "results": results,
+        "curves": {"strengths": CURVE_STRENGTHS, "images": min(len(images), args.curve_limit), "psnr": curves},
+        "seconds": seconds, "checkpoints": checkpoints, "goals": goal_lines,
+    }, indent=2))
+    print(f"\n{table}\n\n" + "\n".join(goal_lines))
+    print(f"\nWrote {out}/results.md, results.json, psnr_vs_strength.png, samples.png in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The app's functions on real digits, and its `denoise` API through gradio_client against a live server."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import digit_png
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from dae import NOISE_KINDS
+
+
+def test_view_shows_four_crisp_panels_metrics_and_curve(app_module, digits):
+    digit = digits[0, 0].numpy()
+    state, clean, noisy, linear, conv, noisy_text, linear_text, conv_text, curve, headline = app_module.view(
+        digit, "gaussian", 0.5, 3
+    )
+    assert state is digit
+    for image in (clean, noisy, linear, conv):
+        assert image.shape == (280, 280) and image.dtype == np.uint8
+        # nearest-neighbour: every 10x10 block is one flat pixel
+        assert np.all(image.reshape(28, 10, 28, 10).std(axis=(1, 3)) == 0)
+    assert not np.array_equal(noisy, clean)
+    assert all("PSNR" in text and "SSIM" in text for text in (noisy_text, linear_text, conv_text))
+    assert ("better" in linear_text) != ("better" in conv_text) or "tie" in headline
+    assert isinstance(curve, pd.DataFrame)
+    assert set(curve["method"]) == {"noisy input", "median 3x3", "linear DAE", "conv DAE", "current strength"}
+    assert set(curve.loc[curve["method"] == "current strength", "strength"]) == {0.5}
+
+
+@pytest.mark.parametrize("kind", NOISE_KINDS)
+def test_every_kind_runs_and_the_models_beat_heavy_noise(app_module, digits, kind):
+    result = app_module.LAB.compare(digits[1, 0].numpy(), kind, 0.4, seed=0)
+    assert result.noisy.shape == (28, 28)
+    if kind in ("gaussian", "salt_and_pepper"):
+        assert result.scores["conv"]["psnr"] > result.scores["noisy"]["psnr"] + 3
+
+
+def test_blank_canvas_gets_the_drawing_prompt(app_module):
+    outputs = app_module.from_sketch({"background": None, "layers": [], "composite": None}, "gaussian", 0.5, 0)
+    assert outputs[-1] == app_module.PROMPT and outputs[1] is None
+
+
+def test_a_drawing_from_the_sketchpad_is_denoised(app_module):
+    layer = np.zeros((280, 280, 4), np.uint8)
+    layer[60:220, 130:150, 3] = 255  # a "1"
+    outputs = app_module.from_sketch({"background": None, "layers": [layer], "composite": None}, "masking", 0.3, 1)
+    assert outputs[1].shape == (280, 280) and "PSNR" in outputs[7]
+
+
+def test_same_seed_same_noise_new_seed_new_noise(app_module, digits):
+    digit = digits[2, 0].numpy()
+    first = app_module.view(digit, "salt_and_pepper", 0.3, 5)[2]
+    again = app_module.view(digit, "salt_and_pepper", 0.3, 5)[2]
+    other = app_module.view(digit, "salt_and_pepper", 0.3, 6)[2]
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+
+
+@pytest.fixture(scope="module")
+def client(server_url):
+    return Client(server_url, verbose=False)
+
+
+def test_denoise_endpoint_is_listed(client):
+    info = client.view_api(print_info=False, return_format="dict")
+    assert "/denoise" in info["named_endpoints"]
+    assert [p["parameter_name"] for p in info["named_endpoints"]["/denoise"]["parameters"]] == [
+        "image", "kind", "strength", "seed"]
+
+
+def test_denoise_through_gradio_client(client, digits, tmp_path):
+    path = digit_png(tmp_path, digits[3])
+    *images, metrics = client.predict(handle_file(path), "gaussian", 0.5, 7, api_name="/denoise")
+    assert len(images) == 4
+    for image in images:
+        assert Image.open(image).size == (280, 280)
+    assert set(metrics) >= {"noisy", "linear", "conv", "better"}
+    assert metrics["conv"]["psnr"] > metrics["noisy"]["psnr"]
+    assert metrics["better"] in ("linear", "conv", "tie")
+    again = client.predict(handle_file(path), "gaussian", 0.5, 7, api_name="/denoise")[-1]
+    assert again == metrics
+
+
+@pytest.mark.parametrize(
+    "kind,strength,seed,expected",
+    [
+        ("blur", 0.5, 0, "valid kinds: gaussian, masking, salt_and_pepper, speckle, poisson, block"),
+        ("gaussian", 1.5, 0, "[0, 1]"),
+        ("gaussian", -0.1, 0, "[0, 1]"),
+        ("gaussian", float("nan"), 0, "[0, 1]"),
+        ("gaussian", float("inf"), 0, "[0, 1]"),
+        ("gaussian", 0.5, -1, "whole number from 0"),
+        ("gaussian", 0.5, 2.5, "whole number from 0"),
+    ],
+)
+def test_bad_parameters_get_a_clear_error(client, digits, tmp_path, kind, strength, seed, expected):
+    path = digit_png(tmp_path, digits[4])
+    with pytest.raises(Exception) as error:
+        client.predict(handle_file(path), kind, strength, seed, api_name="/denoise")
+    assert expected in str(error.value)
+    assert "Traceback" not in str(error.value)
+
+
+def test_error_type_is_gradio_error(app_module):
+    with pytest.raises(gr.Error, match="valid kinds"):
+        app_module.check_params("blur", 0.5, 0)
