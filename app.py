@@ -32,8 +32,13 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
 SCALE = 10  # 28x28 shown as 280x280, nearest-neighbour: every pixel the model sees stays visible
 MAX_SEED = 2**31 - 1
 PROMPT = "✏️ **Draw a digit** on the canvas, upload an image, or click an example."
-CURVE_COLOURS = {"noisy input": "#9ca3af", "median 3x3": "#16a34a", "linear DAE": "#f97316",
-                 "conv DAE": "#2563eb", "current strength": "#111827"}
+CURVE_COLOURS = {
+    "noisy input": "#9ca3af",
+    "median 3x3": "#16a34a",
+    "linear DAE": "#f97316",
+    "conv DAE": "#2563eb",
+    "current strength": "#111827",
+}
 CURVE_NAMES = {"noisy": "noisy input", "median": "median 3x3", "linear": "linear DAE", "conv": "conv DAE"}
 
 # A 2-core Space: one torch thread per request, two requests at a time (see README, "Serving").
@@ -44,8 +49,10 @@ def load_lab() -> DenoisingLab:
     try:
         return DenoisingLab.from_checkpoints(CHECKPOINTS)
     except CheckpointError as error:
-        sys.exit(f"Cannot start: {error}\nRebuild the checkpoints with: python scripts/train.py --model both "
-                 f"--data-dir <MNIST folder> (or restore them with: git checkout -- checkpoints)")
+        sys.exit(
+            f"Cannot start: {error}\nRebuild the checkpoints with: python scripts/train.py --model both "
+            f"--data-dir <MNIST folder> (or restore them with: git checkout -- checkpoints)"
+        )
 
 
 LAB = load_lab()
@@ -77,7 +84,7 @@ def curve_frame(curve: dict, strength: float) -> pd.DataFrame:
     rows = [
         {"strength": s, "PSNR (dB)": value, "method": CURVE_NAMES[name]}
         for name in ("noisy", "median", "linear", "conv")
-        for s, value in zip(curve["strength"], curve[name])
+        for s, value in zip(curve["strength"], curve[name], strict=False)
         if np.isfinite(value)
     ]
     frame = pd.DataFrame(rows)
@@ -191,27 +198,41 @@ def build() -> gr.Blocks:
                 with gr.Tabs():
                     with gr.Tab("Draw"):
                         sketch = gr.Sketchpad(
-                            label="Draw a digit", type="numpy", image_mode="RGBA", canvas_size=(280, 280),
+                            label="Draw a digit",
+                            type="numpy",
+                            image_mode="RGBA",
+                            canvas_size=(280, 280),
                             brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
-                            elem_id="sketch", layers=False, transforms=(),
+                            elem_id="sketch",
+                            layers=False,
+                            transforms=(),
                         )
                     with gr.Tab("Upload"):
-                        upload = gr.File(label="Upload an image of a digit", file_types=["image"],
-                                         type="filepath", elem_id="upload")
+                        upload = gr.File(
+                            label="Upload an image of a digit", file_types=["image"], type="filepath", elem_id="upload"
+                        )
                 examples = gr.Gallery(
-                    value=[str(path) for path in EXAMPLES], label="Examples: real MNIST test digits", columns=10,
-                    height="auto", allow_preview=False, elem_id="examples", buttons=[],
+                    value=[str(path) for path in EXAMPLES],
+                    label="Examples: real MNIST test digits",
+                    columns=10,
+                    height="auto",
+                    allow_preview=False,
+                    elem_id="examples",
+                    buttons=[],
                 )
             with gr.Column(scale=1, min_width=300):
                 kind = gr.Radio(
-                    choices=[(NOISE_LABELS[k], k) for k in NOISE_KINDS], value="gaussian", label="Noise",
+                    choices=[(NOISE_LABELS[k], k) for k in NOISE_KINDS],
+                    value="gaussian",
+                    label="Noise",
                     info="Gaussian: σ · masking: share of pixels zeroed · salt and pepper: share flipped to 0/1",
                     elem_id="kind",
                 )
                 strength = gr.Slider(0, 1, value=0.5, step=0.01, label="Strength", elem_id="strength")
                 with gr.Row():
-                    seed = gr.Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed",
-                                     elem_id="seed", min_width=100)
+                    seed = gr.Number(
+                        value=0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed", elem_id="seed", min_width=100
+                    )
                     fresh = gr.Button("🎲 New noise", elem_id="new-noise", min_width=100)
                 kind_help = gr.Markdown(f"*{NOISE_DOCS['gaussian']}*")
         headline = gr.Markdown(PROMPT, elem_id="headline")
@@ -219,23 +240,41 @@ def build() -> gr.Blocks:
             panels, metrics = [], []
             for title in ("Clean (28×28, what the models get)", "Corrupted input", "Linear DAE", "Convolutional DAE"):
                 with gr.Column(min_width=150):
-                    panels.append(gr.Image(label=title, format="png", interactive=False, buttons=["download"],
-                                           height=260, elem_classes=["panel"]))
+                    panels.append(
+                        gr.Image(
+                            label=title,
+                            format="png",
+                            interactive=False,
+                            buttons=["download"],
+                            height=260,
+                            elem_classes=["panel"],
+                        )
+                    )
                     if title.startswith("Clean"):
                         gr.Markdown("the reference", elem_classes=["metric"])
                     else:
                         metrics.append(gr.Markdown("", elem_classes=["metric"]))
         curve = gr.LinePlot(
-            x="strength", y="PSNR (dB)", color="method", color_map=CURVE_COLOURS, x_lim=[0, 1],
-            title="PSNR against strength, this digit, this noise draw", height=300, elem_id="curve",
+            x="strength",
+            y="PSNR (dB)",
+            color="method",
+            color_map=CURVE_COLOURS,
+            x_lim=[0, 1],
+            title="PSNR against strength, this digit, this noise draw",
+            height=300,
+            elem_id="curve",
         )
         outputs = [digit_state, *panels, *metrics, curve, headline]
         common = dict(outputs=outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
 
         sketch.change(from_sketch, [sketch, kind, strength, seed], **common)
         # undocumented but callable over HTTP: scripts/bench_app.py times the page's full update through it
-        upload.change(from_upload, [upload, kind, strength, seed], **{**common, "api_visibility": "undocumented"},
-                      api_name="update")
+        upload.change(
+            from_upload,
+            [upload, kind, strength, seed],
+            **{**common, "api_visibility": "undocumented"},
+            api_name="update",
+        )
         examples.select(from_example, [kind, strength, seed], **common)
         for event in (kind.change, strength.release, seed.change):
             event(view, [digit_state, kind, strength, seed], **common)

@@ -72,14 +72,18 @@ def load_model(path: str | os.PathLike) -> nn.Module:
     if not weights_file.is_file():
         raise CheckpointError(f"{weights_file}: weights file is missing")
     if _sha256(weights_file) != config.get("sha256"):
-        raise CheckpointError(f"{weights_file}: checksum does not match config.json (the file is truncated or corrupted)")
+        raise CheckpointError(
+            f"{weights_file}: checksum does not match config.json (the file is truncated or corrupted)"
+        )
     try:
         weights = load_file(weights_file)
     except (SafetensorError, OSError, ValueError) as error:
         raise CheckpointError(f"{weights_file}: not a readable safetensors file ({error})") from None
     architecture = config.get("architecture")
     if architecture not in MODELS:
-        raise CheckpointError(f"{path / CONFIG_NAME}: unknown architecture {architecture!r}; known: {', '.join(MODELS)}")
+        raise CheckpointError(
+            f"{path / CONFIG_NAME}: unknown architecture {architecture!r}; known: {', '.join(MODELS)}"
+        )
     try:
         model = MODELS[architecture](**config.get("config", {}))
         model.load_state_dict(weights, strict=True)

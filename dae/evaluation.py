@@ -68,7 +68,9 @@ def setting_name(kind: str, strength: float) -> str:
     return f"{kind} {strength:g}"
 
 
-def noisy_versions(images: Tensor, settings=ALL_SETTINGS, *, seed: int = 1234, unseen: bool = False) -> dict[str, Tensor]:
+def noisy_versions(
+    images: Tensor, settings=ALL_SETTINGS, *, seed: int = 1234, unseen: bool = False
+) -> dict[str, Tensor]:
     """The corrupted test set for each setting (and the UNSEEN corruptions), each from its own fixed seed."""
     out = {}
     for i, (kind, strength) in enumerate(settings):

@@ -59,7 +59,9 @@ class DenoisingLab:
         return cls(load_model(folder / "linear"), load_model(folder / "conv"))
 
     @torch.inference_mode()
-    def compare(self, digit: np.ndarray, kind: str, strength: float, seed: int = 0, *, curve: bool = True) -> Comparison:
+    def compare(
+        self, digit: np.ndarray, kind: str, strength: float, seed: int = 0, *, curve: bool = True
+    ) -> Comparison:
         """Corrupt `digit` with (kind, strength, seed), denoise it with both models, score it.
 
         With curve=True, also the PSNR of the noisy input, both models and a 3x3
@@ -77,8 +79,10 @@ class DenoisingLab:
         better = "tie" if abs(gap) < TIE_DB else ("conv" if gap > 0 else "linear")
         curve_data = {}
         if curve:
-            here = {**{name: score["psnr"] for name, score in scores.items()},
-                    "median": psnr(clean, median_filter(noisy)).item()}
+            here = {
+                **{name: score["psnr"] for name, score in scores.items()},
+                "median": psnr(clean, median_filter(noisy)).item(),
+            }
             curve_data = _insert_point(self._curve(clean, kind, seed), strength, here)
         return Comparison(
             clean=clean[0, 0].numpy(),
@@ -102,9 +106,17 @@ class DenoisingLab:
                 self._curves.move_to_end(key)
                 return self._curves[key]
         noisy = self._corrupt(clean, kind, list(CURVE_STRENGTHS), seed)
-        outputs = {"noisy": noisy, "linear": self.linear(noisy), "conv": self.conv(noisy), "median": median_filter(noisy)}
+        outputs = {
+            "noisy": noisy,
+            "linear": self.linear(noisy),
+            "conv": self.conv(noisy),
+            "median": median_filter(noisy),
+        }
         reference = clean.expand_as(noisy)
-        curve = {"strength": list(CURVE_STRENGTHS), **{name: psnr(reference, out).tolist() for name, out in outputs.items()}}
+        curve = {
+            "strength": list(CURVE_STRENGTHS),
+            **{name: psnr(reference, out).tolist() for name, out in outputs.items()},
+        }
         with self._lock:
             self._curves[key] = curve
             while len(self._curves) > CURVE_CACHE_SIZE:

@@ -31,7 +31,7 @@ class LinearDAE(nn.Module):
         pixels = image_size * image_size
         widths = [pixels, *hidden, bottleneck, *reversed(hidden)]
         layers: list[nn.Module] = []
-        for width_in, width_out in zip(widths[:-1], widths[1:]):
+        for width_in, width_out in zip(widths[:-1], widths[1:], strict=False):
             layers += [nn.Linear(width_in, width_out), nn.LayerNorm(width_out), nn.GELU()]
         layers.append(nn.Linear(widths[-1], pixels))
         self.net = nn.Sequential(*layers)

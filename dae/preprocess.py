@@ -49,20 +49,24 @@ def open_image(source: str | os.PathLike | bytes) -> Image.Image:
         raise ImageInputError("The file is empty. Upload a PNG or JPEG image of a digit.")
     head = data[:512].lstrip().lower()
     if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
-        raise ImageInputError("SVG is a vector format and cannot be read here. Export the drawing as PNG and upload that.")
+        raise ImageInputError(
+            "SVG is a vector format and cannot be read here. Export the drawing as PNG and upload that."
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        image = None
+            image = Image.open(io.BytesIO(data))  # reads the header only
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageInputError(
+            f"The image is far too large (its header claims more than {Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels). "
+            "Upload a smaller image: a digit needs only a few hundred pixels a side."
+        ) from None
+    except UnidentifiedImageError:
+        raise ImageInputError(
+            "This file is not an image that can be read. Upload a PNG, JPEG, GIF, BMP, TIFF or WebP image of a digit."
+        ) from None
     except Exception as error:  # noqa: BLE001 - Pillow raises many kinds on garbage headers
         raise ImageInputError(f"This file could not be read as an image ({error}). Upload a PNG or JPEG.") from None
-    if image is None:
-        raise ImageInputError(
-            "This file is not an image that can be read (or its header claims an absurd size). "
-            "Upload a PNG, JPEG, GIF, BMP, TIFF or WebP image of a digit."
-        )
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ImageInputError(

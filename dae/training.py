@@ -81,7 +81,9 @@ def fit(
     )
     generator = torch.Generator().manual_seed(seed)
     # fixed noisy validation set: the same images and noise every epoch, so val PSNR is comparable
-    val_noisy = random_corruption(val_images, max_strength=max_strength, generator=torch.Generator().manual_seed(seed + 1))
+    val_noisy = random_corruption(
+        val_images, max_strength=max_strength, generator=torch.Generator().manual_seed(seed + 1)
+    )
     history: list[dict] = []
     start_epoch, elapsed = 0, 0.0
 

@@ -46,9 +46,13 @@ def upload(url: str, path: str | Path | None = None, *, data: bytes | None = Non
         data, name = Path(path).read_bytes(), Path(path).name
     boundary = uuid.uuid4().hex
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
-        f"Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     answer = _request(f"{url}/gradio_api/upload", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
     return json.loads(answer)[0]
 
@@ -59,8 +63,12 @@ def file_data(server_path: str) -> dict:
 
 def call(url: str, name: str, data: list, timeout: float = 60) -> list:
     """Call endpoint `name` and return its outputs; raises CallError with the app's message on an error event."""
-    answer = _request(f"{url}/gradio_api/call/{name}", json.dumps({"data": data}).encode(),
-                      {"Content-Type": "application/json"}, timeout)
+    answer = _request(
+        f"{url}/gradio_api/call/{name}",
+        json.dumps({"data": data}).encode(),
+        {"Content-Type": "application/json"},
+        timeout,
+    )
     event_id = json.loads(answer)["event_id"]
     stream = _request(f"{url}/gradio_api/call/{name}/{event_id}", timeout=timeout).decode()
     event = None
@@ -89,11 +97,18 @@ class Server:
             self.process.kill()
 
 
-def start_server(command: list[str], *, cwd: str | Path | None = None, timeout: float = 120, env: dict | None = None) -> Server:
+def start_server(
+    command: list[str], *, cwd: str | Path | None = None, timeout: float = 120, env: dict | None = None
+) -> Server:
     """Launch a Gradio app on a free port and wait until its config answers."""
     port = free_port()
-    environment = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-                   "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
+    environment = {
+        **os.environ,
+        "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        **(env or {}),
+    }
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"

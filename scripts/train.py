@@ -35,22 +35,34 @@ DEFAULTS = {
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", choices=["linear", "conv", "both"], default="both", help="which autoencoder to train")
+    parser.add_argument(
+        "--model", choices=["linear", "conv", "both"], default="both", help="which autoencoder to train"
+    )
     parser.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist", help="training data")
     parser.add_argument("--data-dir", default=None, help="dataset root (default: $DAE_DATA_DIR, else ./data)")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
     parser.add_argument("--epochs", type=int, default=None, help="epochs (default: linear 160, conv 36)")
     parser.add_argument("--batch-size", type=int, default=None, help="batch size (default: 32)")
-    parser.add_argument("--lr", type=float, default=None, help="peak learning rate of the one-cycle schedule (default: 1e-3)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for initialisation, data order, augmentation and noise")
+    parser.add_argument(
+        "--lr", type=float, default=None, help="peak learning rate of the one-cycle schedule (default: 1e-3)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed for initialisation, data order, augmentation and noise"
+    )
     parser.add_argument("--out", default="checkpoints", help="folder that receives OUT/linear and OUT/conv")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/<model>.state.pt if it exists")
-    parser.add_argument("--val-fraction", type=float, default=0.1, help="share of the training images held out for validation")
+    parser.add_argument(
+        "--val-fraction", type=float, default=0.1, help="share of the training images held out for validation"
+    )
     parser.add_argument("--max-strength", type=float, default=1.0, help="noise strengths are drawn from U(0, this)")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N training images (quick runs)")
     parser.add_argument("--test-limit", type=int, default=None, help="score on only the first N test images")
-    parser.add_argument("--no-augment", action="store_true", help="turn off shifts, rotations, scaling and stroke-width changes")
-    parser.add_argument("--no-bf16", action="store_true", help="train in float32 even where bfloat16 autocast is available")
+    parser.add_argument(
+        "--no-augment", action="store_true", help="turn off shifts, rotations, scaling and stroke-width changes"
+    )
+    parser.add_argument(
+        "--no-bf16", action="store_true", help="train in float32 even where bfloat16 autocast is available"
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
@@ -67,8 +79,10 @@ def main(argv: list[str] | None = None) -> None:
     test_images = test_images[: args.test_limit]
     train_images, val_images = split_validation(images, fraction=args.val_fraction, seed=args.seed)
     bf16 = bf16_available() and not args.no_bf16
-    print(f"{args.dataset}: {len(train_images)} training, {len(val_images)} validation, {len(test_images)} test images; "
-          f"bf16 autocast {'on' if bf16 else 'off'}, {torch.get_num_threads()} threads")
+    print(
+        f"{args.dataset}: {len(train_images)} training, {len(val_images)} validation, {len(test_images)} test images; "
+        f"bf16 autocast {'on' if bf16 else 'off'}, {torch.get_num_threads()} threads"
+    )
 
     results = {}
     for name in ["linear", "conv"] if args.model == "both" else [args.model]:
@@ -76,13 +90,16 @@ def main(argv: list[str] | None = None) -> None:
         model = settings["build"]()
         epochs = args.epochs or settings["epochs"]
         out = Path(args.out) / name
-        print(f"\n{name}: {type(model).__name__} {model.config}, {count_parameters(model):,} parameters, {epochs} epochs -> {out}")
+        print(
+            f"\n{name}: {type(model).__name__} {model.config}, {count_parameters(model):,} parameters, "
+            f"{epochs} epochs -> {out}"
+        )
         batch_size = args.batch_size or settings["batch_size"]
         steps = -(-len(train_images) // batch_size)
         bar = tqdm(total=epochs * steps, disable=args.quiet, unit="batch", dynamic_ncols=True, mininterval=1.0)
         shown = {}
 
-        def progress(info: dict, bar=bar, shown=shown, steps=steps) -> None:
+        def progress(info: dict, bar=bar, shown=shown, steps=steps, epochs=epochs) -> None:
             if "val_psnr" in info:
                 shown["val_psnr"] = f"{info['val_psnr']:.2f} dB"
             else:
@@ -105,15 +122,22 @@ def main(argv: list[str] | None = None) -> None:
             max_strength=args.max_strength,
             bf16=bf16,
             augmentation=not args.no_augment,
-            metadata={"dataset": args.dataset, "train_images": len(train_images), "val_images": len(val_images),
-                      "parameters": count_parameters(model)},
+            metadata={
+                "dataset": args.dataset,
+                "train_images": len(train_images),
+                "val_images": len(val_images),
+                "parameters": count_parameters(model),
+            },
             progress=progress,
         )
         bar.close()
         if run["resumed_from"]:
             print(f"{name}: resumed after epoch {run['resumed_from']}")
         last = run["history"][-1]
-        print(f"{name}: {last['epoch']} epochs in {run['seconds']:.0f} s of training, validation PSNR {last['val_psnr']:.2f} dB")
+        print(
+            f"{name}: {last['epoch']} epochs in {run['seconds']:.0f} s of training, "
+            f"validation PSNR {last['val_psnr']:.2f} dB"
+        )
         results[name] = evaluate(model.float(), test_images)
 
     print(f"\nTest set ({len(test_images)} images), PSNR in dB:\n")

@@ -68,7 +68,11 @@ def test_denoise_endpoint_is_listed(client):
     info = client.view_api(print_info=False, return_format="dict")
     assert "/denoise" in info["named_endpoints"]
     assert [p["parameter_name"] for p in info["named_endpoints"]["/denoise"]["parameters"]] == [
-        "image", "kind", "strength", "seed"]
+        "image",
+        "kind",
+        "strength",
+        "seed",
+    ]
 
 
 def test_denoise_through_gradio_client(client, digits, tmp_path):

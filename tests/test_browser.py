@@ -14,8 +14,15 @@ import pytest
 from conftest import ARTIFACTS, digit_png
 
 CHROMIUM = os.environ.get("DAE_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TIMEOUT = 20_000  # ms: WebGL runs in software here, an update takes 1-4 s
 
 

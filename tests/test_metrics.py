@@ -13,8 +13,8 @@ from dae import corrupt, psnr, ssim
 
 def reference(clean: torch.Tensor, other: torch.Tensor):
     a, b = clean.squeeze(1).double().numpy(), other.squeeze(1).double().numpy()
-    ref_psnr = [peak_signal_noise_ratio(x, y, data_range=1) for x, y in zip(a, b)]
-    ref_ssim = [structural_similarity(x, y, data_range=1) for x, y in zip(a, b)]
+    ref_psnr = [peak_signal_noise_ratio(x, y, data_range=1) for x, y in zip(a, b, strict=False)]
+    ref_ssim = [structural_similarity(x, y, data_range=1) for x, y in zip(a, b, strict=False)]
     return np.array(ref_psnr), np.array(ref_ssim)
 
 

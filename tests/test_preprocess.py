@@ -85,7 +85,11 @@ def test_gradio_sketchpad_value():
     [
         None,
         {"background": None, "layers": [], "composite": None},
-        {"background": None, "layers": [np.zeros((280, 280, 4), np.uint8)], "composite": np.full((280, 280, 4), 255, np.uint8)},
+        {
+            "background": None,
+            "layers": [np.zeros((280, 280, 4), np.uint8)],
+            "composite": np.full((280, 280, 4), 255, np.uint8),
+        },
         Image.new("L", (280, 280), 255),
         Image.new("L", (280, 280), 0),
         Image.new("RGBA", (280, 280), (0, 0, 0, 0)),
