@@ -31,7 +31,7 @@ CHECKPOINTS = Path(os.environ.get("DAE_CHECKPOINTS", ROOT / "checkpoints"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
 SCALE = 10  # 28x28 shown as 280x280, nearest-neighbour: every pixel the model sees stays visible
 MAX_SEED = 2**31 - 1
-PROMPT = "✏️ **Draw a digit** on the canvas, upload an image, or click an example."
+PROMPT = "**Draw a digit** on the canvas, upload an image, or click an example."
 CURVE_COLOURS = {
     "noisy input": "#9ca3af",
     "median 3x3": "#16a34a",
@@ -77,7 +77,7 @@ def metric_line(scores: dict, winner: bool = False) -> str:
     value = scores["psnr"]
     shown = "∞" if value == float("inf") else f"{value:.1f}"
     line = f"PSNR **{shown} dB** · SSIM **{scores['ssim']:.2f}**"
-    return line + ("  \n🏆 **better**" if winner else "")
+    return line + ("  \n★ **better**" if winner else "")
 
 
 def curve_frame(curve: dict, strength: float) -> pd.DataFrame:
@@ -176,6 +176,9 @@ CSS = """
 #panels img {image-rendering: pixelated}
 #panels .metric {text-align: center; min-height: 3.2em}
 #sketch {max-width: 330px; margin: auto}
+#examples .grid-container {grid-template-columns: repeat(5, minmax(0, 1fr)) !important}
+#seed-row {flex-wrap: wrap}
+#seed-row > * {min-width: 140px !important}
 footer {display: none !important}
 """
 # No tool is selected when a Sketchpad opens, so strokes do nothing: select the brush on load.
@@ -211,15 +214,6 @@ def build() -> gr.Blocks:
                         upload = gr.File(
                             label="Upload an image of a digit", file_types=["image"], type="filepath", elem_id="upload"
                         )
-                examples = gr.Gallery(
-                    value=[str(path) for path in EXAMPLES],
-                    label="Examples: real MNIST test digits",
-                    columns=10,
-                    height="auto",
-                    allow_preview=False,
-                    elem_id="examples",
-                    buttons=[],
-                )
             with gr.Column(scale=1, min_width=300):
                 kind = gr.Radio(
                     choices=[(NOISE_LABELS[k], k) for k in NOISE_KINDS],
@@ -229,12 +223,22 @@ def build() -> gr.Blocks:
                     elem_id="kind",
                 )
                 strength = gr.Slider(0, 1, value=0.5, step=0.01, label="Strength", elem_id="strength")
-                with gr.Row():
+                with gr.Row(elem_id="seed-row"):
                     seed = gr.Number(
                         value=0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed", elem_id="seed", min_width=100
                     )
-                    fresh = gr.Button("🎲 New noise", elem_id="new-noise", min_width=100)
+                    fresh = gr.Button("↻ New noise", elem_id="new-noise", min_width=100)
                 kind_help = gr.Markdown(f"*{NOISE_DOCS['gaussian']}*")
+                examples = gr.Gallery(
+                    value=[str(path) for path in EXAMPLES],
+                    label="Or click an example: real MNIST test digits",
+                    columns=5,
+                    rows=2,
+                    height=250,
+                    allow_preview=False,
+                    elem_id="examples",
+                    buttons=[],
+                )
         headline = gr.Markdown(PROMPT, elem_id="headline")
         with gr.Row(elem_id="panels"):
             panels, metrics = [], []
@@ -282,9 +286,18 @@ def build() -> gr.Blocks:
         fresh.click(new_seed, None, seed, api_visibility="private", show_progress="hidden")
 
         # The API endpoint: an image file in, the four images and the metrics out.
-        api_metrics = gr.JSON(visible=False)
-        api_trigger = gr.Button(visible=False)
-        api_trigger.click(denoise, [upload, kind, strength, seed], [*panels, api_metrics], api_name="denoise")
+        # The API endpoint: an image file in, the four images and the metrics out. It has inputs of its own, with
+        # no choices or ranges, so every value reaches check_params, whose messages name the valid values.
+        with gr.Group(visible=False):
+            api_inputs = [
+                gr.File(label="image", type="filepath"),
+                gr.Textbox(value="gaussian", label="kind"),
+                gr.Number(value=0.5, label="strength"),
+                gr.Number(value=0, label="seed"),
+            ]
+            api_metrics = gr.JSON(label="metrics")
+            api_trigger = gr.Button()
+        api_trigger.click(denoise, api_inputs, [*panels, api_metrics], api_name="denoise")
         demo.load(None, js=SELECT_BRUSH)
     return demo
 

@@ -105,7 +105,7 @@ def to_mnist(image) -> np.ndarray:
     new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
     small = Image.fromarray(digit.astype(np.float32)).resize(new_size, Image.Resampling.LANCZOS)
     small = np.clip(np.asarray(small, dtype=np.float32), 0, 1)
-    return _centre_by_mass(small)
+    return _centre_by_mass(small / small.max())  # full contrast, even when thin strokes were shrunk a lot
 
 
 def ink_map(image) -> np.ndarray:

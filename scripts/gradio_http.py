@@ -78,7 +78,8 @@ def call(url: str, name: str, data: list, timeout: float = 60) -> list:
         elif line.startswith("data:") and event in ("complete", "error"):
             payload = json.loads(line.split(":", 1)[1]) if line[5:].strip() else None
             if event == "error":
-                raise CallError(payload if isinstance(payload, str) else json.dumps(payload))
+                message = payload.get("error") if isinstance(payload, dict) else payload
+                raise CallError(message if isinstance(message, str) else json.dumps(payload))
             return payload
     raise CallError(f"no result in the event stream: {stream[:200]!r}")
 

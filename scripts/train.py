@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     results = {}
     for name in ["linear", "conv"] if args.model == "both" else [args.model]:
         settings = DEFAULTS[name]
+        torch.manual_seed(args.seed)  # the initial weights, too, come from --seed
         model = settings["build"]()
         epochs = args.epochs or settings["epochs"]
         out = Path(args.out) / name

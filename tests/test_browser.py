@@ -42,17 +42,21 @@ def browser_or_skip():
 
 
 @pytest.fixture(scope="module")
-def page(server_url):
+def browser(server_url):
     sync_playwright = browser_or_skip()
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
-        page.set_default_timeout(TIMEOUT)
-        page.goto(server_url)
-        page.wait_for_selector("#sketch canvas")
-        yield page
+        yield browser
         browser.close()
+
+
+def open_page(browser, url: str, **options):
+    page = browser.new_page(**options)
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    page.wait_for_selector("#sketch canvas")
+    return page
 
 
 def panel_sources(page) -> list[str]:
@@ -92,7 +96,8 @@ def draw_a_seven(page):
         page.mouse.up()
 
 
-def test_draw_change_noise_and_strength_upload_and_pick_an_example(page, digits, tmp_path):
+def test_draw_change_noise_and_strength_upload_and_pick_an_example(browser, server_url, digits, tmp_path):
+    page = open_page(browser, server_url, viewport={"width": 1280, "height": 1000})
     draw_a_seven(page)
     sources = wait_for_new_panels(page, [""] * 4)
     assert all(src for src in sources)
@@ -103,7 +108,7 @@ def test_draw_change_noise_and_strength_upload_and_pick_an_example(page, digits,
     page.screenshot(path=str(ARTIFACTS / "1-drawn.png"), full_page=True)
     assert_no_error_toast(page)
 
-    page.locator("#kind").get_by_text("Salt and pepper").click()
+    page.locator("#kind").get_by_text("Salt and pepper", exact=True).click()
     after_kind = wait_for_new_panels(page, sources)
     assert after_kind[0] == sources[0]  # same digit
     assert after_kind[1] != sources[1]  # new corruption
@@ -132,19 +137,15 @@ def test_draw_change_noise_and_strength_upload_and_pick_an_example(page, digits,
     assert_no_error_toast(page)
 
 
-def test_phone_width_layout(server_url):
-    sync_playwright = browser_or_skip()
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
-        page.set_default_timeout(TIMEOUT)
-        page.goto(server_url)
-        page.wait_for_selector("#sketch canvas")
-        page.locator("#examples img").first.click()
-        wait_for_new_panels(page, [""] * 4)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
-        page.screenshot(path=str(ARTIFACTS / "5-phone.png"), full_page=True)
-        assert_no_error_toast(page)
-        browser.close()
+def test_phone_width_layout(browser, server_url):
+    page = open_page(browser, server_url, viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page.locator("#examples img").first.click()
+    wait_for_new_panels(page, [""] * 4)
+    page.screenshot(path=str(ARTIFACTS / "5-phone.png"), full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > 391)
+                 .slice(0, 5).map(e => (e.id || e.className || e.tagName).toString().slice(0, 60))"""
+    )
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide): {wide}"
+    assert_no_error_toast(page)

@@ -36,9 +36,10 @@ def test_conv_model_squeezes_through_a_smaller_code(digits):
 
 
 def test_sizes_are_keyword_arguments():
-    small = ConvDAE(channels=(8, 16, 32), code_channels=4)
+    small = ConvDAE(channels=(8, 16, 32), blocks=1, code_channels=4)
     assert count_parameters(small) < count_parameters(ConvDAE())
-    assert small.config == {"channels": [8, 16, 32], "code_channels": 4}
+    assert small.config == {"channels": [8, 16, 32], "blocks": 1, "code_channels": 4}
+    assert small.encode(torch.zeros(1, 1, 28, 28)).shape == (1, 4, 7, 7)  # two halvings
     assert LinearDAE(hidden=(64,), bottleneck=16).config["hidden"] == [64]
 
 
