@@ -16,6 +16,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -111,11 +112,14 @@ def start_server(
         **(env or {}),
     }
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # stderr goes to a file: an unread pipe fills up under load and blocks the server
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:
-            raise RuntimeError(f"{' '.join(command)} exited: {process.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"{' '.join(command)} exited: {log.read().decode()[-2000:]}")
         try:
             _request(f"{url}/gradio_api/info", timeout=2)
             return Server(process, url, started)

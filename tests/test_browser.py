@@ -75,6 +75,18 @@ def wait_for_new_panels(page, before: list[str]) -> list[str]:
     return panel_sources(page)
 
 
+def settled_panels(page, quiet_ms: int = 1500) -> list[str]:
+    """The panel images once no update has arrived for `quiet_ms` (each stroke sends one)."""
+    sources = panel_sources(page)
+    for _ in range(20):
+        page.wait_for_timeout(quiet_ms)
+        latest = panel_sources(page)
+        if latest == sources:
+            return latest
+        sources = latest
+    raise AssertionError("the panels kept changing")
+
+
 def assert_no_error_toast(page):
     toasts = page.locator('[data-testid="toast-body"]')
     assert toasts.count() == 0, toasts.first.inner_text()
@@ -99,7 +111,8 @@ def draw_a_seven(page):
 def test_draw_change_noise_and_strength_upload_and_pick_an_example(browser, server_url, digits, tmp_path):
     page = open_page(browser, server_url, viewport={"width": 1280, "height": 1000})
     draw_a_seven(page)
-    sources = wait_for_new_panels(page, [""] * 4)
+    wait_for_new_panels(page, [""] * 4)
+    sources = settled_panels(page)  # two strokes: two updates
     assert all(src for src in sources)
     page.wait_for_function("document.querySelectorAll('#panels .metric strong').length >= 6")
     metrics = page.locator("#panels").inner_text()
