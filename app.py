@@ -120,14 +120,6 @@ def view(digit: np.ndarray | None, kind, strength, seed) -> list:
     ]
 
 
-def prepare(image) -> np.ndarray:
-    """Any user image to a 28x28 digit, turning every problem into a message for the user."""
-    try:
-        return to_mnist(image)
-    except ImageInputError as error:
-        raise gr.Error(str(error)) from None
-
-
 def from_sketch(sketch, kind, strength, seed):
     try:
         digit = to_mnist(sketch)
@@ -139,10 +131,11 @@ def from_sketch(sketch, kind, strength, seed):
 
 
 def read_upload(path) -> np.ndarray:
+    """An uploaded file to a 28x28 digit, turning every problem into a message for the user."""
     if not path:
         raise gr.Error("No file received. Upload a PNG or JPEG image of a digit.")
     try:
-        return prepare(open_image(path))
+        return to_mnist(open_image(path))
     except ImageInputError as error:
         raise gr.Error(str(error)) from None
 
@@ -163,8 +156,8 @@ def denoise(image, kind, strength, seed):
     result = LAB.compare(read_upload(image), kind, strength, seed, curve=False)
     metrics = {name: {key: finite(value) for key, value in scores.items()} for name, scores in result.scores.items()}
     metrics.update(better=result.better, kind=kind, strength=strength, seed=seed)
-    images = (to_uint8(image, SCALE) for image in (result.clean, result.noisy, result.linear, result.conv))
-    return (*images, metrics)
+    panels = (to_uint8(panel, SCALE) for panel in (result.clean, result.noisy, result.linear, result.conv))
+    return (*panels, metrics)
 
 
 def new_seed() -> int:
