@@ -26,6 +26,7 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from dae import NOISE_KINDS, NOISE_LABELS, corrupt, load_dataset, load_model, psnr, read_config  # noqa: E402
@@ -73,12 +74,21 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def _on_arrays(method, chunk: np.ndarray) -> np.ndarray:
+    return method(torch.from_numpy(chunk)).numpy()
+
+
 def in_parallel(method, images: torch.Tensor, workers: int) -> torch.Tensor:
-    """Run a per-image scikit-image denoiser over chunks in several processes."""
+    """Run a per-image scikit-image denoiser over chunks in several processes.
+
+    Chunks travel as numpy arrays: torch tensors returned from a process pool
+    go through torch's shared-memory file descriptors, which deadlocked here.
+    """
     if workers <= 1 or len(images) < 64:
         return method(images)
+    chunks = [chunk.numpy() for chunk in images.chunk(workers * 4)]
     with ProcessPoolExecutor(workers) as pool:
-        return torch.cat(list(pool.map(method, images.chunk(workers * 4))))
+        return torch.cat([torch.from_numpy(out) for out in pool.map(_on_arrays, [method] * len(chunks), chunks)])
 
 
 def methods_for(args, models: dict) -> dict:
