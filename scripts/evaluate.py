@@ -18,6 +18,7 @@ import json
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
@@ -94,24 +95,21 @@ def in_parallel(method, images: torch.Tensor, workers: int) -> torch.Tensor:
 def methods_for(args, models: dict) -> dict:
     methods = {"noisy input": lambda x: x, "median 3x3": BASELINES["median 3x3"]}
     if not args.no_slow:
-        methods["total variation"] = BASELINES["total variation"]
-        methods["non-local means"] = BASELINES["non-local means"]
+        slow = {"total variation": BASELINES["total variation"], "non-local means": BASELINES["non-local means"]}
         if bm3d_available():
-            methods["bm3d"] = bm3d_denoise
+            slow["bm3d"] = bm3d_denoise
+        # per-image scikit-image denoisers: spread over worker processes
+        methods.update({name: partial(in_parallel, method, workers=args.workers) for name, method in slow.items()})
     for name, model in models.items():
         methods[f"{name} DAE"] = model
     return methods
 
 
-def apply(method, noisy: torch.Tensor, workers: int) -> torch.Tensor:
-    if isinstance(method, torch.nn.Module):
-        return run_model(method, noisy)
-    if getattr(method, "__name__", "") in {"total_variation", "non_local_means", "bm3d_denoise"}:
-        return in_parallel(method, noisy, workers)
-    return method(noisy)
+def apply(method, noisy: torch.Tensor) -> torch.Tensor:
+    return run_model(method, noisy) if isinstance(method, torch.nn.Module) else method(noisy)
 
 
-def strength_curves(methods: dict, images: torch.Tensor, seed: int, workers: int) -> dict:
+def strength_curves(methods: dict, images: torch.Tensor, seed: int) -> dict:
     curves = {}
     for k, kind in enumerate(NOISE_KINDS):
         curves[kind] = {name: [] for name in methods}
@@ -119,7 +117,7 @@ def strength_curves(methods: dict, images: torch.Tensor, seed: int, workers: int
             generator = torch.Generator().manual_seed(seed + 1000 + 100 * k + i)
             noisy = corrupt(images, kind, strength, generator=generator)
             for name, method in methods.items():
-                curves[kind][name].append(psnr(images, apply(method, noisy, workers)).mean().item())
+                curves[kind][name].append(psnr(images, apply(method, noisy)).mean().item())
     return curves
 
 
@@ -144,13 +142,13 @@ def plot_curves(curves: dict, path: Path) -> None:
     plt.close(figure)
 
 
-def plot_samples(methods: dict, images: torch.Tensor, noisy: dict, path: Path, workers: int, index: int = 0) -> None:
+def plot_samples(methods: dict, images: torch.Tensor, noisy: dict, path: Path, index: int = 0) -> None:
     settings = list(noisy)
     columns = ["clean", *methods]
     figure, axes = plt.subplots(len(settings), len(columns), figsize=(1.3 * len(columns), 1.35 * len(settings)))
     for row, setting in enumerate(settings):
         sample = noisy[setting][index : index + 1]
-        shown = [images[index : index + 1]] + [apply(m, sample, 1) for m in methods.values()]
+        shown = [images[index : index + 1]] + [apply(m, sample) for m in methods.values()]
         for column, (title, image) in enumerate(zip(columns, shown, strict=False)):
             axis = axes[row, column]
             axis.imshow(image[0, 0].numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
@@ -188,11 +186,11 @@ def goals(results: dict) -> list[str]:
     return lines
 
 
-def score_all(methods: dict, images: torch.Tensor, noisy: dict, workers: int) -> tuple[dict, dict]:
+def score_all(methods: dict, images: torch.Tensor, noisy: dict) -> tuple[dict, dict]:
     results, seconds = {}, {}
     for name, method in methods.items():
         tick = time.perf_counter()
-        results[name] = evaluate(lambda x, m=method: apply(m, x, workers), images, noisy=noisy)
+        results[name] = evaluate(partial(apply, method), images, noisy=noisy)
         seconds[name] = time.perf_counter() - tick
         mean = protocol_mean(results[name])
         print(f"  {name}: mean PSNR {mean:.2f} dB on the 7 bar settings, {len(images)} images ({seconds[name]:.0f} s)")
@@ -213,13 +211,13 @@ def main() -> None:
     subset = min(len(images), args.slow_limit)
     print(f"{len(images)} test images, {len(noisy)} settings; slow baselines on the first {subset}")
 
-    results, seconds = score_all(fast, images, noisy, args.workers)
+    results, seconds = score_all(fast, images, noisy)
     subset_results, subset_seconds = score_all(
-        methods, images[:subset], {name: x[:subset] for name, x in noisy.items()}, args.workers
+        methods, images[:subset], {name: x[:subset] for name, x in noisy.items()}
     )
-    curves = strength_curves(methods, images[: args.curve_limit], args.seed, args.workers)
+    curves = strength_curves(methods, images[: args.curve_limit], args.seed)
     plot_curves(curves, out / "psnr_vs_strength.png")
-    plot_samples(methods, images, noisy, out / "samples.png", args.workers)
+    plot_samples(methods, images, noisy, out / "samples.png")
 
     goal_lines = goals(results)
     bar = ", ".join(setting_name(k, s) for k, s in PROTOCOL)
