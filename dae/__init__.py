@@ -1,11 +1,13 @@
 """dae: denoising autoencoders for 28x28 digits, and everything around them.
 
-import torch
-from dae import corrupt, load_model, psnr
+    import torch
+    from dae import corrupt, load_model, psnr
 
-model = load_model("checkpoints/conv")
-noisy = corrupt(clean, "gaussian", 0.5, generator=torch.Generator().manual_seed(0))
-print(psnr(clean, model(noisy)))
+    model = load_model("checkpoints/conv")
+    noisy = corrupt(clean, "gaussian", 0.5, generator=torch.Generator().manual_seed(0))
+    print(psnr(clean, model(noisy)))
+
+The names below are the public API; the modules hold one concept each.
 """
 
 from .checkpoint import CheckpointError, load_model, read_config, save_model
