@@ -12,6 +12,10 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # start offline: no telemetry, no version check
+# Gradio's queue rebuilds a pandas summary of its last 10,000 events after every event (for its monitoring page):
+# on 2 cores that is a large share of a 20 ms update, so summarise every 1,000 events, over the last 1,000.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 
 import secrets  # noqa: E402
 import sys  # noqa: E402
@@ -29,7 +33,6 @@ from dae.preprocess import BlankImageError, ImageInputError, open_image, to_mnis
 ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = Path(os.environ.get("DAE_CHECKPOINTS", ROOT / "checkpoints"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
-SCALE = 10  # 28x28 shown as 280x280, nearest-neighbour: every pixel the model sees stays visible
 MAX_SEED = 2**31 - 1
 PROMPT = "**Draw a digit** on the canvas, upload an image, or click an example."
 CURVE_COLOURS = {
@@ -111,7 +114,7 @@ def view(digit: np.ndarray | None, kind, strength, seed) -> list:
         headline = f"The **{name}** autoencoder is closer to the clean digit, by **{abs(gap):.1f} dB** PSNR."
     return [
         digit,
-        *(to_uint8(image, SCALE) for image in (result.clean, result.noisy, result.linear, result.conv)),
+        *(to_uint8(image) for image in (result.clean, result.noisy, result.linear, result.conv)),
         metric_line(result.scores["noisy"]) + "  \nthe corrupted input",
         metric_line(result.scores["linear"], result.better == "linear"),
         metric_line(result.scores["conv"], result.better == "conv"),
@@ -156,7 +159,7 @@ def denoise(image, kind, strength, seed):
     result = LAB.compare(read_upload(image), kind, strength, seed, curve=False)
     metrics = {name: {key: finite(value) for key, value in scores.items()} for name, scores in result.scores.items()}
     metrics.update(better=result.better, kind=kind, strength=strength, seed=seed)
-    panels = (to_uint8(panel, SCALE) for panel in (result.clean, result.noisy, result.linear, result.conv))
+    panels = (to_uint8(panel) for panel in (result.clean, result.noisy, result.linear, result.conv))
     return (*panels, metrics)
 
 
@@ -166,7 +169,9 @@ def new_seed() -> int:
 
 CSS = """
 .gradio-container {max-width: 1180px !important; margin: auto}
-#panels img {image-rendering: pixelated}
+/* the panels are the 28x28 images themselves, enlarged by the browser with nearest-neighbour: crisp pixels,
+   and a few hundred bytes per image instead of a server-side 280x280 PNG on every update */
+#panels img {image-rendering: pixelated; width: 100%; height: 100%; object-fit: contain}
 #panels .metric {text-align: center; min-height: 3.2em}
 #sketch {max-width: 330px; margin: auto}
 #examples .grid-container {grid-template-columns: repeat(5, minmax(0, 1fr)) !important}
@@ -278,7 +283,6 @@ def build() -> gr.Blocks:
         kind.change(lambda k: f"*{NOISE_DOCS[k]}*", kind, kind_help, api_visibility="private", show_progress="hidden")
         fresh.click(new_seed, None, seed, api_visibility="private", show_progress="hidden")
 
-        # The API endpoint: an image file in, the four images and the metrics out.
         # The API endpoint: an image file in, the four images and the metrics out. It has inputs of its own, with
         # no choices or ranges, so every value reaches check_params, whose messages name the valid values.
         with gr.Group(visible=False):

@@ -21,18 +21,33 @@ class LinearDAE(nn.Module):
     """Fully connected DAE: 784 -> hidden... -> bottleneck -> ...hidden -> 784.
 
     hidden: widths of the encoder's hidden layers (the decoder mirrors them).
-    bottleneck: size of the code. Each hidden layer is Linear, LayerNorm, GELU.
+    bottleneck: size of the code. Each hidden layer is Linear, LayerNorm, GELU,
+    then dropout with probability `dropout` (training only).
     """
 
-    def __init__(self, *, image_size: int = 28, hidden: tuple[int, ...] = (1024, 512), bottleneck: int = 128):
+    def __init__(
+        self,
+        *,
+        image_size: int = 28,
+        hidden: tuple[int, ...] = (1024, 512),
+        bottleneck: int = 128,
+        dropout: float = 0.0,
+    ):
         super().__init__()
-        self.config = {"image_size": image_size, "hidden": list(hidden), "bottleneck": bottleneck}
+        self.config = {
+            "image_size": image_size,
+            "hidden": list(hidden),
+            "bottleneck": bottleneck,
+            "dropout": dropout,
+        }
         self.image_size = image_size
         pixels = image_size * image_size
         widths = [pixels, *hidden, bottleneck, *reversed(hidden)]
         layers: list[nn.Module] = []
         for width_in, width_out in zip(widths[:-1], widths[1:], strict=False):
             layers += [nn.Linear(width_in, width_out), nn.LayerNorm(width_out), nn.GELU()]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
         layers.append(nn.Linear(widths[-1], pixels))
         self.net = nn.Sequential(*layers)
 
@@ -59,8 +74,10 @@ def _up_block(channels_in: int, channels_out: int) -> nn.Sequential:
 class ConvDAE(nn.Module):
     """Convolutional DAE without skip connections: everything passes the bottleneck.
 
-    The default code is 2 maps of 14x14, 392 numbers for 784 pixels. A 14x14
-    code beat a 7x7 one by about 1 dB in our runs, at a third of the parameters.
+    The default code is 16 maps of 14x14. A 14x14 code beat a 7x7 one by about
+    1 dB in our runs, at a third of the parameters, and 16 maps beat 2 by about
+    0.3 dB: what makes this a denoiser is the noise it is trained on, not a
+    narrow code.
 
     channels: feature maps at each scale, from 28x28 down; every further entry
     halves the resolution (the default's two: 28 -> 14). blocks: extra conv
@@ -69,7 +86,7 @@ class ConvDAE(nn.Module):
     nearest upsampling and convs. Conv, BatchNorm, ReLU throughout.
     """
 
-    def __init__(self, *, channels: tuple[int, ...] = (48, 128), blocks: int = 2, code_channels: int = 2):
+    def __init__(self, *, channels: tuple[int, ...] = (48, 128), blocks: int = 2, code_channels: int = 16):
         super().__init__()
         self.config = {"channels": list(channels), "blocks": blocks, "code_channels": code_channels}
         encoder: list[nn.Module] = [_conv_block(1, channels[0])]

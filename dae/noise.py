@@ -114,15 +114,18 @@ def random_corruption(
     *,
     kinds: tuple[str, ...] = NOISE_KINDS,
     max_strength: float = 1.0,
+    strength_power: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    """Blind-training corruption: each image gets a random kind and a strength ~ U(0, max_strength).
+    """Blind-training corruption: each image gets a random kind and a strength max_strength * U(0, 1) ** strength_power.
 
-    Fresh noise on every call; one vectorised pass per kind, not per image.
+    strength_power > 1 draws weak and middling strengths more often, while still
+    covering the whole range. Fresh noise on every call; one vectorised pass per
+    kind, not per image.
     """
     n = images.shape[0]
     which = torch.randint(len(kinds), (n,), generator=generator, device=images.device)
-    levels = torch.rand(n, generator=generator, device=images.device) * max_strength
+    levels = torch.rand(n, generator=generator, device=images.device) ** strength_power * max_strength
     out = images.clone()
     for i, kind in enumerate(kinds):
         rows = (which == i).nonzero().flatten()

@@ -14,7 +14,9 @@ computed per image with data range 1, then averaged.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import multiprocessing
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -76,20 +78,28 @@ def parse_args() -> argparse.Namespace:
 
 
 def _on_arrays(method, chunk: np.ndarray) -> np.ndarray:
+    torch.set_num_threads(1)  # the pool already uses every core
     return method(torch.from_numpy(chunk)).numpy()
 
 
-def in_parallel(method, images: torch.Tensor, workers: int) -> torch.Tensor:
-    """Run a per-image scikit-image denoiser over chunks in several processes.
+@functools.cache
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """One pool for the whole run, of spawned (not forked) processes.
 
-    Chunks travel as numpy arrays: torch tensors returned from a process pool
-    go through torch's shared-memory file descriptors, which deadlocked here.
+    A forked child inherits torch's OpenMP thread pool mid-state and hung in its
+    first torch op here; and torch tensors sent back from a pool travel through
+    shared-memory file descriptors, which deadlocked too: chunks go as numpy.
     """
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def in_parallel(method, images: torch.Tensor, workers: int) -> torch.Tensor:
+    """Run a per-image scikit-image denoiser over chunks in several processes."""
     if workers <= 1 or len(images) < 64:
         return method(images)
     chunks = [chunk.numpy() for chunk in images.chunk(workers * 4)]
-    with ProcessPoolExecutor(workers) as pool:
-        return torch.cat([torch.from_numpy(out) for out in pool.map(_on_arrays, [method] * len(chunks), chunks)])
+    outputs = worker_pool(workers).map(_on_arrays, [method] * len(chunks), chunks)
+    return torch.cat([torch.from_numpy(out) for out in outputs])
 
 
 def methods_for(args, models: dict) -> dict:

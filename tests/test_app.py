@@ -17,22 +17,39 @@ from dae import NOISE_KINDS
 sys.path.insert(0, str(ROOT / "scripts"))
 
 
-def test_view_shows_four_crisp_panels_metrics_and_curve(app_module, digits):
+def test_view_shows_four_panels_metrics_and_curve(app_module, digits):
     digit = digits[0, 0].numpy()
     state, clean, noisy, linear, conv, noisy_text, linear_text, conv_text, curve, headline = app_module.view(
         digit, "gaussian", 0.5, 3
     )
     assert state is digit
     for image in (clean, noisy, linear, conv):
-        assert image.shape == (280, 280) and image.dtype == np.uint8
-        # nearest-neighbour: every 10x10 block is one flat pixel
-        assert np.all(image.reshape(28, 10, 28, 10).std(axis=(1, 3)) == 0)
+        assert image.shape == (28, 28) and image.dtype == np.uint8  # the browser enlarges it, crisp
     assert not np.array_equal(noisy, clean)
     assert all("PSNR" in text and "SSIM" in text for text in (noisy_text, linear_text, conv_text))
     assert ("better" in linear_text) != ("better" in conv_text) or "tie" in headline
     assert isinstance(curve, pd.DataFrame)
     assert set(curve["method"]) == {"noisy input", "median 3x3", "linear DAE", "conv DAE", "current strength"}
     assert set(curve.loc[curve["method"] == "current strength", "strength"]) == {0.5}
+
+
+def test_a_new_curve_in_the_same_batch_gives_the_same_scores_as_a_single_image(app_module, digits):
+    digit = digits[3, 0].numpy()
+    # a new key: the current strength and the curve go through each model in one batch
+    with_curve = app_module.LAB.compare(digit, "masking", 0.37, seed=123)
+    alone = app_module.LAB.compare(digit, "masking", 0.37, seed=123, curve=False)
+    for name in ("noisy", "linear", "conv"):
+        assert with_curve.scores[name]["psnr"] == pytest.approx(alone.scores[name]["psnr"], abs=1e-3)
+        assert with_curve.scores[name]["ssim"] == pytest.approx(alone.scores[name]["ssim"], abs=1e-4)
+    assert np.allclose(with_curve.conv, alone.conv, atol=1e-4)
+    curve = with_curve.curve
+    assert 0.37 in curve["strength"] and curve["strength"] == sorted(curve["strength"])
+    at = curve["strength"].index(0.37)
+    assert curve["conv"][at] == pytest.approx(with_curve.scores["conv"]["psnr"])
+    # from the cache now, and the same numbers
+    again = app_module.LAB.compare(digit, "masking", 0.37, seed=123).curve
+    assert again["strength"] == curve["strength"]
+    assert all(np.allclose(again[name], curve[name], atol=1e-3) for name in ("noisy", "linear", "conv", "median"))
 
 
 @pytest.mark.parametrize("kind", NOISE_KINDS)
@@ -52,7 +69,7 @@ def test_a_drawing_from_the_sketchpad_is_denoised(app_module):
     layer = np.zeros((280, 280, 4), np.uint8)
     layer[60:220, 130:150, 3] = 255  # a "1"
     outputs = app_module.from_sketch({"background": None, "layers": [layer], "composite": None}, "masking", 0.3, 1)
-    assert outputs[1].shape == (280, 280) and "PSNR" in outputs[7]
+    assert outputs[1].shape == (28, 28) and "PSNR" in outputs[7]
 
 
 def test_same_seed_same_noise_new_seed_new_noise(app_module, digits):
@@ -84,7 +101,7 @@ def test_denoise_through_gradio_client(client, digits, tmp_path):
     *images, metrics = client.predict(handle_file(path), "gaussian", 0.5, 7, api_name="/denoise")
     assert len(images) == 4
     for image in images:
-        assert Image.open(image).size == (280, 280)
+        assert Image.open(image).size == (28, 28)
     assert set(metrics) >= {"noisy", "linear", "conv", "better"}
     assert metrics["conv"]["psnr"] > metrics["noisy"]["psnr"]
     assert metrics["better"] in ("linear", "conv", "tie")

@@ -118,6 +118,13 @@ def test_draw_change_noise_and_strength_upload_and_pick_an_example(browser, serv
     metrics = page.locator("#panels").inner_text()
     assert metrics.count("PSNR") == 3 and metrics.count("SSIM") == 3 and "better" in metrics
     assert "autoencoder" in page.locator("#headline").inner_text()
+    # the 28x28 images are shown large, enlarged by the browser with nearest-neighbour
+    shown = page.eval_on_selector_all(
+        "#panels img",
+        """images => images.map(image => [image.naturalWidth, image.getBoundingClientRect().width,
+                                           getComputedStyle(image).imageRendering])""",
+    )
+    assert all(natural == 28 and width >= 150 and rendering == "pixelated" for natural, width, rendering in shown)
     page.screenshot(path=str(ARTIFACTS / "1-drawn.png"), full_page=True)
     assert_no_error_toast(page)
 

@@ -135,3 +135,13 @@ def test_random_corruption_mixes_every_kind(digits):
     assert changed > 0.9  # only a strength near 0 can leave an image unchanged
     again = random_corruption(digits, generator=seeded(11))
     assert torch.equal(noisy, again)
+
+
+def test_strength_power_favours_weaker_noise_but_keeps_the_range(digits):
+    gaussian = ("gaussian",)
+    uniform = random_corruption(digits, kinds=gaussian, generator=seeded(3))
+    skewed = random_corruption(digits, kinds=gaussian, strength_power=3.0, generator=seeded(3))
+    # the same uniform draws, cubed: every image gets at most the noise it had, and less on average
+    residual = lambda noisy: (noisy - digits).abs().flatten(1).mean(1)  # noqa: E731
+    assert residual(skewed).mean() < 0.6 * residual(uniform).mean()
+    assert residual(skewed).max() > 0.5 * residual(uniform).max()

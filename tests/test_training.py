@@ -8,11 +8,13 @@ import subprocess
 import sys
 import time
 
+import pytest
 import torch
 from conftest import FIXTURES, ROOT
 
 from dae import LinearDAE, load_model, read_config
-from dae.training import fit, state_path
+from dae.metrics import psnr
+from dae.training import fit, state_path, training_loss
 
 TRAIN = [
     sys.executable,
@@ -39,10 +41,21 @@ def test_fit_learns_and_checkpoints_every_epoch(tmp_path, train_digits):
     )
     history = run["history"]
     assert [h["epoch"] for h in history] == list(range(1, 9))
-    assert history[-1]["loss"] < 0.8 * history[0]["loss"]
-    assert history[-1]["val_psnr"] > history[0]["val_psnr"]
+    assert history[-1]["loss"] < history[0]["loss"]
+    assert history[-1]["val_psnr"] > history[0]["val_psnr"] + 1
     assert read_config(tmp_path / "m")["metadata"]["epochs"] == 8
     assert state_path(tmp_path / "m").is_file()
+
+
+def test_psnr_loss_is_the_negated_mean_psnr_plus_a_tenth_of_bce(digits):
+    clean = digits[:16]
+    logits = torch.randn(clean.shape, generator=torch.Generator().manual_seed(0))
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, clean)
+    mean_psnr = psnr(clean, torch.sigmoid(logits)).mean()
+    assert torch.allclose(training_loss(logits, clean, "psnr"), -mean_psnr / 10 + 0.1 * bce, atol=1e-4)
+    assert torch.equal(training_loss(logits, clean, "bce"), bce)
+    with pytest.raises(ValueError, match="bce, mse, psnr"):
+        training_loss(logits, clean, "l1")
 
 
 def run_to_end(out, epochs, *extra) -> subprocess.CompletedProcess:
