@@ -150,7 +150,8 @@ def from_upload(path, kind, strength, seed):
 
 
 def from_example(kind, strength, seed, event: gr.SelectData):
-    return view(read_upload(EXAMPLES[event.index]), kind, strength, seed)
+    """An example digit; also empties the upload box, which would otherwise show a file that is not on view."""
+    return [*view(read_upload(EXAMPLES[event.index]), kind, strength, seed), None]
 
 
 def denoise(image, kind, strength, seed):
@@ -270,14 +271,16 @@ def build() -> gr.Blocks:
         common = dict(outputs=outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
 
         sketch.change(from_sketch, [sketch, kind, strength, seed], **common)
-        # undocumented but callable over HTTP: scripts/bench_app.py times the page's full update through it
-        upload.change(
+        # undocumented but callable over HTTP: scripts/bench_app.py times the page's full update through it.
+        # .upload and .clear, not .change: an example click empties the upload box without emptying the panels.
+        upload.upload(
             from_upload,
             [upload, kind, strength, seed],
             **{**common, "api_visibility": "undocumented"},
             api_name="update",
         )
-        examples.select(from_example, [kind, strength, seed], **common)
+        upload.clear(empty_view, None, **common)
+        examples.select(from_example, [kind, strength, seed], **{**common, "outputs": [*outputs, upload]})
         for event in (kind.change, strength.release, seed.change):
             event(view, [digit_state, kind, strength, seed], **common)
         kind.change(lambda k: f"*{NOISE_DOCS[k]}*", kind, kind_help, api_visibility="private", show_progress="hidden")

@@ -55,6 +55,7 @@ def run(url: str, clients: int, requests: int, bad_share: float, seed: int) -> d
 
     def client(number: int) -> None:
         rng = random.Random(seed + number)
+        session = f"load-{number}"  # each client keeps its session, as a gradio_client.Client does
         for _ in range(requests):
             if rng.random() < bad_share:
                 name = rng.choice(list(BAD_CASES))
@@ -62,7 +63,7 @@ def run(url: str, clients: int, requests: int, bad_share: float, seed: int) -> d
                 path = bad_files.get(name) or rng.choice(examples)
                 tick = time.perf_counter()
                 try:
-                    call(url, "denoise", [file_data(path), kind, strength, 0])
+                    call(url, "denoise", [file_data(path), kind, strength, 0], session=session)
                     problem = f"{name}: accepted"
                 except CallError as error:
                     problem = None if expected in str(error) else f"{name}: unclear message {error}"
@@ -78,7 +79,7 @@ def run(url: str, clients: int, requests: int, bad_share: float, seed: int) -> d
                 ]
                 tick = time.perf_counter()
                 try:
-                    outputs = call(url, "denoise", data)
+                    outputs = call(url, "denoise", data, session=session)
                     problem = None if len(outputs) == 5 and "conv" in outputs[4] else f"odd answer {outputs!r:.200}"
                 except Exception as error:  # noqa: BLE001
                     problem = f"good input failed: {type(error).__name__}: {error}"

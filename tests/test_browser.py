@@ -144,8 +144,10 @@ def test_draw_change_noise_and_strength_upload_and_pick_an_example(browser, serv
     assert_no_error_toast(page)
 
     page.get_by_role("tab", name="Upload").click()
-    page.set_input_files("#upload input[type=file]", digit_png(tmp_path, digits[10]))
+    uploaded = digit_png(tmp_path, digits[10], name="my-upload.png")
+    page.set_input_files("#upload input[type=file]", uploaded)
     after_upload = wait_for_new_panels(page, after_strength)
+    assert "my-upload" in page.locator("#upload").inner_text()
     assert after_upload[0] != after_strength[0]  # a different digit
     page.screenshot(path=str(ARTIFACTS / "3-uploaded.png"), full_page=True)
     assert_no_error_toast(page)
@@ -153,6 +155,8 @@ def test_draw_change_noise_and_strength_upload_and_pick_an_example(browser, serv
     page.locator("#examples img").nth(3).click()
     after_example = wait_for_new_panels(page, after_upload)
     assert after_example[0] != after_upload[0]
+    # the upload box no longer shows a file that is not the digit on view
+    page.wait_for_function("!document.querySelector('#upload').innerText.includes('my-upload')")
     page.screenshot(path=str(ARTIFACTS / "4-example.png"), full_page=True)
     assert_no_error_toast(page)
 
