@@ -303,7 +303,7 @@ def build() -> gr.Blocks:
 
 
 demo = build()
-demo.queue(default_concurrency_limit=2, max_size=64)
+demo.queue(default_concurrency_limit=int(os.environ.get("DAE_CONCURRENCY", "2")), max_size=64)
 
 
 def launch(**kwargs):
