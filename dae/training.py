@@ -41,7 +41,7 @@ def bf16_available() -> bool:
 LOSSES = ("bce", "mse", "psnr")
 
 
-def training_loss(logits: Tensor, clean: Tensor, kind: str = "bce") -> Tensor:
+def training_loss(logits: Tensor, clean: Tensor, kind: str = "psnr") -> Tensor:
     """The training objective for a batch of logits against the clean images.
 
     bce: binary cross-entropy, never stalls at an all-black output. mse: plain
