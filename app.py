@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # start offline: no telemetry, no version check
-# Gradio's queue rebuilds a pandas summary of its last 10,000 events after every event (for its monitoring page):
-# on 2 cores that is a large share of a 20 ms update, so summarise every 1,000 events, over the last 1,000.
+# Gradio's queue rebuilds a pandas summary of its last 10,000 events after every event (for its monitoring page);
+# it showed up in py-spy profiles of the update benchmark, so summarise every 1,000 events, over the last 1,000.
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 

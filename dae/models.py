@@ -72,7 +72,7 @@ def _up_block(channels_in: int, channels_out: int) -> nn.Sequential:
 
 
 class ConvDAE(nn.Module):
-    """Convolutional DAE without skip connections: everything passes the bottleneck.
+    """Convolutional DAE without skip connections: everything passes through the code.
 
     The default code is 16 maps of 14x14. A 14x14 code beat a 7x7 one by about
     1 dB in our runs, at a third of the parameters, and 16 maps beat 2 by about
