@@ -17,6 +17,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # start offline: no 
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 
+import base64  # noqa: E402
+import html  # noqa: E402
+import io  # noqa: E402
 import secrets  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -25,16 +28,23 @@ import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from dae import NOISE_DOCS, NOISE_KINDS, NOISE_LABELS, CheckpointError, check_noise  # noqa: E402
-from dae.lab import DenoisingLab, finite, to_uint8  # noqa: E402
+from dae.lab import Comparison, DenoisingLab, finite, to_uint8  # noqa: E402
 from dae.preprocess import BlankImageError, ImageInputError, open_image, to_mnist  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = Path(os.environ.get("DAE_CHECKPOINTS", ROOT / "checkpoints"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
 MAX_SEED = 2**31 - 1
-PROMPT = "**Draw a digit** on the canvas, upload an image, or click an example."
+PROMPT = "<strong>Draw a digit</strong> on the canvas, upload an image, or click an example."
+PANELS = {
+    "clean": "Clean (28×28, what the models get)",
+    "noisy": "Corrupted input",
+    "linear": "Linear DAE",
+    "conv": "Convolutional DAE",
+}
 CURVE_COLOURS = {
     "noisy input": "#9ca3af",
     "median 3x3": "#16a34a",
@@ -79,29 +89,64 @@ def check_params(kind, strength, seed) -> tuple[str, float, int]:
 def metric_line(scores: dict, winner: bool = False) -> str:
     value = scores["psnr"]
     shown = "∞" if value == float("inf") else f"{value:.1f}"
-    line = f"PSNR **{shown} dB** · SSIM **{scores['ssim']:.2f}**"
-    return line + ("  \n★ **better**" if winner else "")
+    line = f"PSNR <strong>{shown} dB</strong> · SSIM <strong>{scores['ssim']:.2f}</strong>"
+    return line + ("<br>★ <strong>better</strong>" if winner else "")
+
+
+def png_data_url(image: np.ndarray) -> str:
+    """A [0, 1] image as an inline PNG: a few hundred bytes in the page, no file written, no second request."""
+    buffer = io.BytesIO()
+    Image.fromarray(to_uint8(image)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def panels_html(headline: str, result: Comparison | None = None) -> str:
+    """The headline and the four panels, each with its scores and a download link (or empty frames)."""
+    if result is not None:
+        texts = {
+            "clean": "the reference",
+            "noisy": metric_line(result.scores["noisy"]) + "<br>the corrupted input",
+            "linear": metric_line(result.scores["linear"], result.better == "linear"),
+            "conv": metric_line(result.scores["conv"], result.better == "conv"),
+        }
+    figures = []
+    for name, title in PANELS.items():
+        if result is None:
+            picture, text = '<div class="frame"></div>', ""
+        else:
+            url = png_data_url(getattr(result, name))
+            picture = (
+                f'<img src="{url}" alt="{html.escape(title)}">'
+                f'<a class="save" href="{url}" download="dae-{name}.png" title="Download this 28x28 PNG">⤓</a>'
+            )
+            text = texts[name]
+        figures.append(
+            f'<figure class="panel panel-{name}"><figcaption>{title}</figcaption>'
+            f'<div class="picture">{picture}</div><div class="metric">{text}</div></figure>'
+        )
+    return f'<p id="headline">{headline}</p><div class="panel-grid">{"".join(figures)}</div>'
 
 
 def curve_frame(curve: dict, strength: float) -> pd.DataFrame:
+    """The curve as the LinePlot's long table, with a vertical line at the current strength."""
     rows = [
-        {"strength": s, "PSNR (dB)": value, "method": CURVE_NAMES[name]}
+        (s, value, CURVE_NAMES[name])
         for name in ("noisy", "median", "linear", "conv")
         for s, value in zip(curve["strength"], curve[name], strict=False)
         if np.isfinite(value)
     ]
-    frame = pd.DataFrame(rows)
-    low, high = float(frame["PSNR (dB)"].min()), float(frame["PSNR (dB)"].max())
-    marker = [{"strength": strength, "PSNR (dB)": y, "method": "current strength"} for y in (low, high)]
-    return pd.concat([frame, pd.DataFrame(marker)], ignore_index=True)
+    values = [value for _, value, _ in rows]
+    if values:
+        rows += [(strength, y, "current strength") for y in (min(values), max(values))]
+    return pd.DataFrame(rows, columns=["strength", "PSNR (dB)", "method"])
 
 
 def empty_view(message: str = PROMPT) -> list:
-    return [None, None, None, None, None, "", "", "", None, message]
+    return [None, panels_html(message), None]
 
 
 def view(digit: np.ndarray | None, kind, strength, seed) -> list:
-    """All outputs of the page: state, four images, three metric lines, the curve, the headline."""
+    """All outputs of the page: the digit (state), the panels with their scores, the curve."""
     kind, strength, seed = check_params(kind, strength, seed)
     if digit is None:
         return empty_view()
@@ -111,16 +156,11 @@ def view(digit: np.ndarray | None, kind, strength, seed) -> list:
         headline = "The two autoencoders tie on this digit."
     else:
         name = {"conv": "convolutional", "linear": "linear"}[result.better]
-        headline = f"The **{name}** autoencoder is closer to the clean digit, by **{abs(gap):.1f} dB** PSNR."
-    return [
-        digit,
-        *(to_uint8(image) for image in (result.clean, result.noisy, result.linear, result.conv)),
-        metric_line(result.scores["noisy"]) + "  \nthe corrupted input",
-        metric_line(result.scores["linear"], result.better == "linear"),
-        metric_line(result.scores["conv"], result.better == "conv"),
-        curve_frame(result.curve, strength),
-        headline,
-    ]
+        headline = (
+            f"The <strong>{name}</strong> autoencoder is closer to the clean digit, "
+            f"by <strong>{abs(gap):.1f} dB</strong> PSNR."
+        )
+    return [digit, panels_html(headline, result), curve_frame(result.curve, strength)]
 
 
 def from_sketch(sketch, kind, strength, seed):
@@ -172,8 +212,18 @@ CSS = """
 .gradio-container {max-width: 1180px !important; margin: auto}
 /* the panels are the 28x28 images themselves, enlarged by the browser with nearest-neighbour: crisp pixels,
    and a few hundred bytes per image instead of a server-side 280x280 PNG on every update */
-#panels img {image-rendering: pixelated; width: 100%; height: 100%; object-fit: contain}
-#panels .metric {text-align: center; min-height: 3.2em}
+#headline {font-size: 1.05rem; margin: 4px 0 10px}
+#panels .panel-grid {display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 12px}
+#panels figure {margin: 0; padding: 8px; border: 1px solid var(--border-color-primary);
+  border-radius: var(--block-radius); background: var(--block-background-fill)}
+#panels figcaption {font-size: 0.85rem; font-weight: 600; color: var(--body-text-color); margin-bottom: 6px}
+#panels .picture {position: relative}
+#panels img, #panels .frame {display: block; width: 100%; aspect-ratio: 1; background: #000; border-radius: 4px}
+#panels img {image-rendering: pixelated}
+#panels .save {position: absolute; top: 4px; right: 6px; color: #fff; opacity: 0.6; text-decoration: none}
+#panels .save:hover {opacity: 1}
+#panels .metric {text-align: center; min-height: 3.2em; margin-top: 6px; font-size: 0.9rem}
+@media (max-width: 640px) {#panels .panel-grid {grid-template-columns: repeat(2, minmax(0, 1fr))}}
 #sketch {max-width: 330px; margin: auto}
 #examples .grid-container {grid-template-columns: repeat(5, minmax(0, 1fr)) !important}
 #seed-row {flex-wrap: wrap}
@@ -238,25 +288,9 @@ def build() -> gr.Blocks:
                     elem_id="examples",
                     buttons=[],
                 )
-        headline = gr.Markdown(PROMPT, elem_id="headline")
-        with gr.Row(elem_id="panels"):
-            panels, metrics = [], []
-            for title in ("Clean (28×28, what the models get)", "Corrupted input", "Linear DAE", "Convolutional DAE"):
-                with gr.Column(min_width=150):
-                    panels.append(
-                        gr.Image(
-                            label=title,
-                            format="png",
-                            interactive=False,
-                            buttons=["download"],
-                            height=260,
-                            elem_classes=["panel"],
-                        )
-                    )
-                    if title.startswith("Clean"):
-                        gr.Markdown("the reference", elem_classes=["metric"])
-                    else:
-                        metrics.append(gr.Markdown("", elem_classes=["metric"]))
+        # One HTML output for the headline, the four panels and their scores: the 28x28 PNGs travel inline
+        # (see png_data_url), so an update writes no files and the browser fetches nothing more.
+        panels = gr.HTML(panels_html(PROMPT), elem_id="panels")
         curve = gr.LinePlot(
             x="strength",
             y="PSNR (dB)",
@@ -267,7 +301,7 @@ def build() -> gr.Blocks:
             height=300,
             elem_id="curve",
         )
-        outputs = [digit_state, *panels, *metrics, curve, headline]
+        outputs = [digit_state, panels, curve]
         common = dict(outputs=outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
 
         sketch.change(from_sketch, [sketch, kind, strength, seed], **common)
@@ -295,9 +329,10 @@ def build() -> gr.Blocks:
                 gr.Number(value=0.5, label="strength"),
                 gr.Number(value=0, label="seed"),
             ]
-            api_metrics = gr.JSON(label="metrics")
+            api_outputs = [gr.Image(label=title, format="png") for title in PANELS.values()]
+            api_outputs.append(gr.JSON(label="metrics"))
             api_trigger = gr.Button()
-        api_trigger.click(denoise, api_inputs, [*panels, api_metrics], api_name="denoise")
+        api_trigger.click(denoise, api_inputs, api_outputs, api_name="denoise")
         demo.load(None, js=SELECT_BRUSH)
     return demo
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import re
 import sys
 
 import gradio as gr
@@ -17,17 +20,27 @@ from dae import NOISE_KINDS
 sys.path.insert(0, str(ROOT / "scripts"))
 
 
+def shown_panels(page_html: str) -> dict[str, np.ndarray]:
+    """The four panel images the page shows, decoded from their inline PNGs."""
+    found = re.findall(r'class="panel panel-(\w+)">.*?<img src="data:image/png;base64,([^"]+)"', page_html)
+    return {name: np.asarray(Image.open(io.BytesIO(base64.b64decode(data)))) for name, data in found}
+
+
 def test_view_shows_four_panels_metrics_and_curve(app_module, digits):
     digit = digits[0, 0].numpy()
-    state, clean, noisy, linear, conv, noisy_text, linear_text, conv_text, curve, headline = app_module.view(
-        digit, "gaussian", 0.5, 3
-    )
+    state, page_html, curve = app_module.view(digit, "gaussian", 0.5, 3)
     assert state is digit
-    for image in (clean, noisy, linear, conv):
+    panels = shown_panels(page_html)
+    assert list(panels) == ["clean", "noisy", "linear", "conv"]
+    for image in panels.values():
         assert image.shape == (28, 28) and image.dtype == np.uint8  # the browser enlarges it, crisp
-    assert not np.array_equal(noisy, clean)
-    assert all("PSNR" in text and "SSIM" in text for text in (noisy_text, linear_text, conv_text))
-    assert ("better" in linear_text) != ("better" in conv_text) or "tie" in headline
+    assert np.array_equal(panels["clean"], app_module.to_uint8(digit))
+    assert not np.array_equal(panels["noisy"], panels["clean"])
+    metrics = re.findall(r'<div class="metric">(.*?)</div>', page_html)
+    assert metrics[0] == "the reference"
+    assert all("PSNR" in text and "SSIM" in text for text in metrics[1:])
+    assert ("better" in metrics[2]) != ("better" in metrics[3]) or "tie" in page_html
+    assert page_html.count('download="dae-') == 4
     assert isinstance(curve, pd.DataFrame)
     assert set(curve["method"]) == {"noisy input", "median 3x3", "linear DAE", "conv DAE", "current strength"}
     assert set(curve.loc[curve["method"] == "current strength", "strength"]) == {0.5}
@@ -62,21 +75,23 @@ def test_every_kind_runs_and_the_models_beat_heavy_noise(app_module, digits, kin
 
 def test_blank_canvas_gets_the_drawing_prompt(app_module):
     outputs = app_module.from_sketch({"background": None, "layers": [], "composite": None}, "gaussian", 0.5, 0)
-    assert outputs[-1] == app_module.PROMPT and outputs[1] is None
+    state, page_html, curve = outputs
+    assert state is None and curve is None
+    assert app_module.PROMPT in page_html and "<img" not in page_html
 
 
 def test_a_drawing_from_the_sketchpad_is_denoised(app_module):
     layer = np.zeros((280, 280, 4), np.uint8)
     layer[60:220, 130:150, 3] = 255  # a "1"
     outputs = app_module.from_sketch({"background": None, "layers": [layer], "composite": None}, "masking", 0.3, 1)
-    assert outputs[1].shape == (28, 28) and "PSNR" in outputs[7]
+    assert outputs[0].shape == (28, 28) and "PSNR" in outputs[1] and len(shown_panels(outputs[1])) == 4
 
 
 def test_same_seed_same_noise_new_seed_new_noise(app_module, digits):
     digit = digits[2, 0].numpy()
-    first = app_module.view(digit, "salt_and_pepper", 0.3, 5)[2]
-    again = app_module.view(digit, "salt_and_pepper", 0.3, 5)[2]
-    other = app_module.view(digit, "salt_and_pepper", 0.3, 6)[2]
+    first, again, other = (
+        shown_panels(app_module.view(digit, "salt_and_pepper", 0.3, seed)[1])["noisy"] for seed in (5, 5, 6)
+    )
     assert np.array_equal(first, again) and not np.array_equal(first, other)
 
 

@@ -115,7 +115,7 @@ def test_draw_change_noise_and_strength_upload_and_pick_an_example(browser, serv
     sources = settled_panels(page)  # two strokes: two updates
     assert all(src for src in sources)
     page.wait_for_function("document.querySelectorAll('#panels .metric strong').length >= 6")
-    metrics = page.locator("#panels").inner_text()
+    metrics = "\n".join(page.locator("#panels .metric").all_inner_texts())
     assert metrics.count("PSNR") == 3 and metrics.count("SSIM") == 3 and "better" in metrics
     assert "autoencoder" in page.locator("#headline").inner_text()
     # the 28x28 images are shown large, enlarged by the browser with nearest-neighbour
