@@ -18,7 +18,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 
 import base64  # noqa: E402
-import html  # noqa: E402
 import io  # noqa: E402
 import secrets  # noqa: E402
 import sys  # noqa: E402
@@ -101,25 +100,21 @@ def png_data_url(image: np.ndarray) -> str:
 
 
 def panels_html(headline: str, result: Comparison | None = None) -> str:
-    """The headline and the four panels, each with its scores and a download link (or empty frames)."""
-    if result is not None:
-        texts = {
-            "clean": "the reference",
-            "noisy": metric_line(result.scores["noisy"]) + "<br>the corrupted input",
-            "linear": metric_line(result.scores["linear"], result.better == "linear"),
-            "conv": metric_line(result.scores["conv"], result.better == "conv"),
-        }
+    """The headline and the four panels, each with its scores and a download link (empty frames without a result)."""
     figures = []
     for name, title in PANELS.items():
-        if result is None:
-            picture, text = '<div class="frame"></div>', ""
-        else:
+        picture, text = '<div class="frame"></div>', ""
+        if result is not None:
             url = png_data_url(getattr(result, name))
             picture = (
-                f'<img src="{url}" alt="{html.escape(title)}">'
+                f'<img src="{url}" alt="{title}">'
                 f'<a class="save" href="{url}" download="dae-{name}.png" title="Download this 28x28 PNG">⤓</a>'
             )
-            text = texts[name]
+            if name == "clean":
+                text = "the reference"
+            else:
+                text = metric_line(result.scores[name], winner=result.better == name)
+                text += "<br>the corrupted input" if name == "noisy" else ""
         figures.append(
             f'<figure class="panel panel-{name}"><figcaption>{title}</figcaption>'
             f'<div class="picture">{picture}</div><div class="metric">{text}</div></figure>'
