@@ -28,7 +28,7 @@ from dae.training import LOSSES, bf16_available, fit  # noqa: E402
 
 # Per-architecture defaults: what the shipped checkpoints were trained with.
 DEFAULTS = {
-    "linear": {"build": LinearDAE, "epochs": 120, "lr": 1e-3, "batch_size": 32},
+    "linear": {"build": LinearDAE, "epochs": 150, "lr": 1e-3, "batch_size": 32},
     "conv": {"build": ConvDAE, "epochs": 45, "lr": 1e-3, "batch_size": 32},
 }
 
@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist", help="training data")
     parser.add_argument("--data-dir", default=None, help="dataset root (default: $DAE_DATA_DIR, else ./data)")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: linear 120, conv 45)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: linear 150, conv 45)")
     parser.add_argument("--batch-size", type=int, default=None, help="batch size (default: 32)")
     parser.add_argument(
         "--lr", type=float, default=None, help="peak learning rate of the one-cycle schedule (default: 1e-3)"
