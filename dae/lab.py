@@ -26,7 +26,7 @@ from .metrics import psnr, ssim
 from .noise import check_noise, corrupt
 from .training import bf16_available
 
-CURVE_STRENGTHS = (0.1, 0.3, 0.5, 0.75, 1.0)  # plus the current strength: six points, one batch per model
+CURVE_STRENGTHS = (0.1, 0.4, 0.7, 1.0)  # plus the current strength: five images, one batch per model
 CURVE_CACHE_SIZE = 256  # curves kept, one per (digit, kind, seed): moving the slider reuses them
 METHODS = ("noisy", "linear", "conv", "median")  # what the curve shows; "noisy" is the corrupted input itself
 TIE_DB = 0.05  # PSNR differences below this are a tie
