@@ -39,7 +39,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
 MAX_SEED = 2**31 - 1
 PROMPT = "<strong>Draw a digit</strong> on the canvas, upload an image, or click an example."
 PANELS = {
-    "clean": "Clean (28×28, what the models get)",
+    "clean": "Clean digit, 28×28",
     "noisy": "Corrupted input",
     "linear": "Linear DAE",
     "conv": "Convolutional DAE",
@@ -111,7 +111,7 @@ def panels_html(headline: str, result: Comparison | None = None) -> str:
                 f'<a class="save" href="{url}" download="dae-{name}.png" title="Download this 28x28 PNG">⤓</a>'
             )
             if name == "clean":
-                text = "the reference"
+                text = "the reference: what the models get, before the noise"
             else:
                 text = metric_line(result.scores[name], winner=result.better == name)
                 text += "<br>the corrupted input" if name == "noisy" else ""
