@@ -155,3 +155,14 @@ def test_nan_and_infinite_strengths_get_a_clear_error(server_url, digits, tmp_pa
 def test_error_type_is_gradio_error(app_module):
     with pytest.raises(gr.Error, match="valid kinds"):
         app_module.check_params("blur", 0.5, 0)
+
+
+def test_the_readme_api_example_works(server_url, monkeypatch, capsys):
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### The API") :]
+    code = section[section.index("```python\n") + len("```python\n") : section.index("```\n", 10)]
+    assert 'api_name="/denoise"' in code
+    monkeypatch.chdir(ROOT)  # the example opens examples/7.png
+    exec(code.replace("http://127.0.0.1:7860", server_url), {})  # noqa: S102 - our own README
+    printed = capsys.readouterr().out
+    assert "'better'" in printed and "'conv'" in printed and "'psnr'" in printed
