@@ -218,7 +218,11 @@ CSS = """
 #panels .save {position: absolute; top: 4px; right: 6px; color: #fff; opacity: 0.6; text-decoration: none}
 #panels .save:hover {opacity: 1}
 #panels .metric {text-align: center; min-height: 3.2em; margin-top: 6px; font-size: 0.9rem}
-@media (max-width: 640px) {#panels .panel-grid {grid-template-columns: repeat(2, minmax(0, 1fr))}}
+@media (max-width: 640px) {
+  #panels .panel-grid {grid-template-columns: repeat(2, minmax(0, 1fr))}
+  /* two-line titles beside one-line ones: keep the pictures level */
+  #panels figcaption {min-height: 2.8em; line-height: 1.4}
+}
 #sketch {max-width: 330px; margin: auto}
 #examples .grid-container {grid-template-columns: repeat(5, minmax(0, 1fr)) !important}
 #seed-row {flex-wrap: wrap}
