@@ -225,6 +225,11 @@ CSS = """
 }
 #sketch {max-width: 330px; margin: auto}
 #examples .grid-container {grid-template-columns: repeat(5, minmax(0, 1fr)) !important}
+/* square thumbnails at every width, never cropped, and no empty space below them */
+#examples .grid-wrap {height: auto !important; min-height: 0 !important; max-height: none !important; overflow: visible;
+  padding-top: 30px !important}  /* below the floating label */
+#examples .grid-container {grid-template-rows: none !important; grid-auto-rows: auto !important}
+#examples .thumbnail-item {aspect-ratio: 1; height: auto}
 #seed-row {flex-wrap: wrap}
 #seed-row > * {min-width: 140px !important}
 footer {display: none !important}
@@ -282,7 +287,8 @@ def build() -> gr.Blocks:
                     label="Or click an example: real MNIST test digits",
                     columns=5,
                     rows=2,
-                    height=250,
+                    height="auto",
+                    object_fit="contain",
                     allow_preview=False,
                     elem_id="examples",
                     buttons=[],
