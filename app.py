@@ -195,7 +195,7 @@ def denoise(image, kind, strength, seed):
     result = LAB.compare(read_upload(image), kind, strength, seed, curve=False)
     metrics = {name: {key: finite(value) for key, value in scores.items()} for name, scores in result.scores.items()}
     metrics.update(better=result.better, kind=kind, strength=strength, seed=seed)
-    panels = (to_uint8(panel) for panel in (result.clean, result.noisy, result.linear, result.conv))
+    panels = (to_uint8(getattr(result, name)) for name in PANELS)
     return (*panels, metrics)
 
 
