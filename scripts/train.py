@@ -28,7 +28,7 @@ from dae.training import LOSSES, bf16_available, fit  # noqa: E402
 
 # Per-architecture defaults: what the shipped checkpoints were trained with.
 DEFAULTS = {
-    "linear": {"build": LinearDAE, "epochs": 150, "lr": 1e-3, "batch_size": 32},
+    "linear": {"build": LinearDAE, "epochs": 150, "lr": 5e-4, "batch_size": 32},
     "conv": {"build": ConvDAE, "epochs": 45, "lr": 1e-3, "batch_size": 32},
 }
 
@@ -44,7 +44,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=None, help="epochs (default: linear 150, conv 45)")
     parser.add_argument("--batch-size", type=int, default=None, help="batch size (default: 32)")
     parser.add_argument(
-        "--lr", type=float, default=None, help="peak learning rate of the one-cycle schedule (default: 1e-3)"
+        "--lr",
+        type=float,
+        default=None,
+        help="peak learning rate of the one-cycle schedule (default: linear 5e-4, conv 1e-3)",
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="seed for initialisation, data order, augmentation and noise"
