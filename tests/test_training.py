@@ -12,7 +12,7 @@ import pytest
 import torch
 from conftest import FIXTURES, ROOT
 
-from dae import LinearDAE, load_model, read_config
+from dae import NOISE_KINDS, LinearDAE, load_model, read_config
 from dae.metrics import psnr
 from dae.training import fit, state_path, training_loss
 
@@ -43,7 +43,9 @@ def test_fit_learns_and_checkpoints_every_epoch(tmp_path, train_digits):
     assert [h["epoch"] for h in history] == list(range(1, 9))
     assert history[-1]["loss"] < history[0]["loss"]
     assert history[-1]["val_psnr"] > history[0]["val_psnr"] + 1
-    assert read_config(tmp_path / "m")["metadata"]["epochs"] == 8
+    metadata = read_config(tmp_path / "m")["metadata"]
+    assert metadata["epochs"] == 8
+    assert metadata["loss"] == "psnr" and metadata["noise_kinds"] == list(NOISE_KINDS)
     assert state_path(tmp_path / "m").is_file()
 
 
