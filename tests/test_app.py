@@ -65,6 +65,19 @@ def test_a_new_curve_in_the_same_batch_gives_the_same_scores_as_a_single_image(a
     assert all(np.allclose(again[name], curve[name], atol=1e-3) for name in ("noisy", "linear", "conv", "median"))
 
 
+def test_splitting_the_conv_batch_across_threads_changes_nothing(app_module, digits):
+    from dae.lab import DenoisingLab
+
+    shipped = app_module.LAB
+    assert shipped.workers == 2  # the app splits the curve's batch across both cores
+    one_thread = DenoisingLab(shipped.linear, shipped.conv, bf16=shipped.bf16, workers=1)
+    for i, kind in enumerate(("gaussian", "block")):
+        split = shipped.compare(digits[10 + i, 0].numpy(), kind, 0.45, seed=77)
+        whole = one_thread.compare(digits[10 + i, 0].numpy(), kind, 0.45, seed=77)
+        assert np.array_equal(split.conv, whole.conv)
+        assert len(split.curve["conv"]) == 5 and np.allclose(split.curve["conv"], whole.curve["conv"], atol=1e-4)
+
+
 @pytest.mark.parametrize("kind", NOISE_KINDS)
 def test_every_kind_runs_and_the_models_beat_heavy_noise(app_module, digits, kind):
     result = app_module.LAB.compare(digits[1, 0].numpy(), kind, 0.4, seed=0)
