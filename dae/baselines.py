@@ -10,6 +10,8 @@ scikit-image and bm3d are imported on first use: the app needs only the median f
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -38,7 +40,12 @@ def _per_image(denoise: Callable[[np.ndarray], np.ndarray]) -> Callable[[Tensor]
 def _estimated_sigma(image: np.ndarray) -> float:
     from skimage.restoration import estimate_sigma
 
-    return max(float(estimate_sigma(image)), 1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "mean of empty slice" on a flat image
+        sigma = float(estimate_sigma(image))
+    # a flat image (a block that covers the whole digit, say) has no noise to estimate: NaN, which would
+    # turn the whole output into NaN; use the floor instead
+    return sigma if math.isfinite(sigma) and sigma > 1e-3 else 1e-3
 
 
 def total_variation(images: Tensor, weight: float | None = None) -> Tensor:
