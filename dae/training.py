@@ -161,6 +161,7 @@ def fit(
             strength_power=strength_power,
             batch_size=batch_size,
             lr=lr,
+            weight_decay=weight_decay,
             seed=seed,
             **(metadata or {}),
         )
