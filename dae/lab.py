@@ -47,7 +47,10 @@ class Comparison:
 
 
 class DenoisingLab:
-    """The two shipped models, ready to compare on single digits."""
+    """The two shipped models, ready to compare on single digits.
+
+    workers: threads that share the conv model's batch in `compare` (1: the calling thread alone).
+    """
 
     def __init__(self, linear: nn.Module, conv: nn.Module, *, bf16: bool | None = None, workers: int = 2):
         # On CPUs with native bfloat16 the conv model runs about twice as fast in bf16 with channels_last;
@@ -113,8 +116,8 @@ class DenoisingLab:
     def _run_conv(self, noisy: torch.Tensor) -> torch.Tensor:
         if self._pool is None or len(noisy) < 2:
             return self._conv_forward(noisy)
-        # The conv model is most of an update's work. Torch runs one thread per request (two requests share
-        # the two cores), so an idle core would wait; chunks on their own threads use it.
+        # The conv model is most of an update's work, and torch runs one thread per request (so that two
+        # requests share two cores): with a single user one core would sit idle. Chunks on pool threads use it.
         first, *rest = noisy.tensor_split(self.workers)
         futures = [self._pool.submit(self._conv_forward, chunk) for chunk in rest if len(chunk)]
         return torch.cat([self._conv_forward(first), *(future.result() for future in futures)])
