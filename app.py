@@ -44,14 +44,9 @@ PANELS = {
     "linear": "Linear DAE",
     "conv": "Convolutional DAE",
 }
-CURVE_COLOURS = {
-    "noisy input": "#9ca3af",
-    "median 3x3": "#16a34a",
-    "linear DAE": "#f97316",
-    "conv DAE": "#2563eb",
-    "current strength": "#111827",
-}
-CURVE_NAMES = {"noisy": "noisy input", "median": "median 3x3", "linear": "linear DAE", "conv": "conv DAE"}
+# Short series names: the legend does not wrap, and on a phone longer ones ran off the plot's edge.
+CURVE_COLOURS = {"noisy": "#9ca3af", "median": "#16a34a", "linear": "#f97316", "conv": "#2563eb", "current": "#111827"}
+CURVE_METHODS = ("noisy", "median", "linear", "conv")  # in the legend; "current" is the black vertical line
 
 # A 2-core Space: one torch thread per request, two requests at a time (see README, "Serving").
 torch.set_num_threads(int(os.environ.get("DAE_TORCH_THREADS", "1")))
@@ -125,14 +120,14 @@ def panels_html(headline: str, result: Comparison | None = None) -> str:
 def curve_frame(curve: dict, strength: float) -> pd.DataFrame:
     """The curve as the LinePlot's long table, with a vertical line at the current strength."""
     rows = [
-        (s, value, CURVE_NAMES[name])
-        for name in ("noisy", "median", "linear", "conv")
+        (s, value, name)
+        for name in CURVE_METHODS
         for s, value in zip(curve["strength"], curve[name], strict=False)
         if np.isfinite(value)
     ]
     values = [value for _, value, _ in rows]
     if values:
-        rows += [(strength, y, "current strength") for y in (min(values), max(values))]
+        rows += [(strength, y, "current") for y in (min(values), max(values))]
     return pd.DataFrame(rows, columns=["strength", "PSNR (dB)", "method"])
 
 
@@ -302,7 +297,9 @@ def build() -> gr.Blocks:
             color="method",
             color_map=CURVE_COLOURS,
             x_lim=[0, 1],
-            title="PSNR against strength, this digit, this noise draw",
+            title="PSNR against strength · black line: current",
+            colors_in_legend=list(CURVE_METHODS),
+            color_title="",
             height=300,
             elem_id="curve",
         )

@@ -42,8 +42,8 @@ def test_view_shows_four_panels_metrics_and_curve(app_module, digits):
     assert ("better" in metrics[2]) != ("better" in metrics[3]) or "tie" in page_html
     assert page_html.count('download="dae-') == 4
     assert isinstance(curve, pd.DataFrame)
-    assert set(curve["method"]) == {"noisy input", "median 3x3", "linear DAE", "conv DAE", "current strength"}
-    assert set(curve.loc[curve["method"] == "current strength", "strength"]) == {0.5}
+    assert set(curve["method"]) == {"noisy", "median", "linear", "conv", "current"}
+    assert set(curve.loc[curve["method"] == "current", "strength"]) == {0.5}
 
 
 def test_a_new_curve_in_the_same_batch_gives_the_same_scores_as_a_single_image(app_module, digits):
