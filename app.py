@@ -30,7 +30,7 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from dae import NOISE_DOCS, NOISE_KINDS, NOISE_LABELS, CheckpointError, check_noise  # noqa: E402
-from dae.lab import Comparison, DenoisingLab, finite, to_uint8  # noqa: E402
+from dae.lab import METHODS, Comparison, DenoisingLab, finite, to_uint8  # noqa: E402
 from dae.preprocess import BlankImageError, ImageInputError, open_image, to_mnist  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -46,7 +46,6 @@ PANELS = {
 }
 # Short series names: the legend does not wrap, and on a phone longer ones ran off the plot's edge.
 CURVE_COLOURS = {"noisy": "#9ca3af", "median": "#16a34a", "linear": "#f97316", "conv": "#2563eb", "current": "#111827"}
-CURVE_METHODS = ("noisy", "median", "linear", "conv")  # in the legend; "current" is the black vertical line
 
 # A 2-core Space: one torch thread per request, two requests at a time (see README, "Serving").
 torch.set_num_threads(int(os.environ.get("DAE_TORCH_THREADS", "1")))
@@ -121,7 +120,7 @@ def curve_frame(curve: dict, strength: float) -> pd.DataFrame:
     """The curve as the LinePlot's long table, with a vertical line at the current strength."""
     rows = [
         (s, value, name)
-        for name in CURVE_METHODS
+        for name in METHODS
         for s, value in zip(curve["strength"], curve[name], strict=False)
         if np.isfinite(value)
     ]
@@ -298,7 +297,7 @@ def build() -> gr.Blocks:
             color_map=CURVE_COLOURS,
             x_lim=[0, 1],
             title="PSNR against strength · black line: current",
-            colors_in_legend=list(CURVE_METHODS),
+            colors_in_legend=list(METHODS),  # not "current": the title names the black line
             color_title="",
             height=300,
             elem_id="curve",
