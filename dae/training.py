@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .augment import augment
+from .augment import augment, shift_whole_pixels
 from .checkpoint import atomic_write_bytes, save_model
 from .evaluation import run_model
 from .metrics import psnr
@@ -82,6 +82,7 @@ def fit(
     strength_power: float = 1.0,
     bf16: bool | None = None,
     augmentation: bool = True,
+    pixel_shift: float = 0.0,
     loss: str = "psnr",
     kinds: tuple[str, ...] = NOISE_KINDS,
     metadata: dict | None = None,
@@ -89,6 +90,8 @@ def fit(
 ) -> dict:
     """Train `model` on clean `train_images`; return the history (one dict per epoch).
 
+    augmentation: resample a quarter of the images (see `augment`); pixel_shift: the share of
+    images then moved by up to one whole pixel each way (see `shift_whole_pixels`), 0 for none.
     progress(info) is called after every batch with {"epoch", "step", "steps", "loss"}
     and after every epoch with {"epoch", "val_psnr", ...} added.
     """
@@ -129,6 +132,8 @@ def fit(
             clean = train_images[rows]
             if augmentation:
                 clean = augment(clean, generator=generator)
+            if pixel_shift:
+                clean = shift_whole_pixels(clean, generator=generator, probability=pixel_shift)
             noisy = random_corruption(
                 clean, kinds=kinds, max_strength=max_strength, strength_power=strength_power, generator=generator
             )
@@ -162,6 +167,8 @@ def fit(
             batch_size=batch_size,
             lr=lr,
             weight_decay=weight_decay,
+            augmentation=augmentation,
+            pixel_shift=pixel_shift,
             seed=seed,
             **(metadata or {}),
         )

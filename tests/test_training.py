@@ -46,7 +46,7 @@ def test_fit_learns_and_checkpoints_every_epoch(tmp_path, train_digits):
     metadata = read_config(tmp_path / "m")["metadata"]
     assert metadata["epochs"] == 8
     assert metadata["loss"] == "psnr" and metadata["noise_kinds"] == list(NOISE_KINDS)
-    assert metadata["weight_decay"] == 1e-4  # fit's default
+    assert (metadata["weight_decay"], metadata["pixel_shift"]) == (1e-4, 0.0)  # fit's defaults
     assert state_path(tmp_path / "m").is_file()
 
 
@@ -82,7 +82,8 @@ def test_kill_9_then_resume_continues_from_the_last_completed_epoch(tmp_path):
     epochs = 12
     reference = tmp_path / "uninterrupted"
     run_to_end(reference, epochs)
-    assert read_config(reference / "linear")["metadata"]["weight_decay"] == 0.3  # train.py's default for linear
+    metadata = read_config(reference / "linear")["metadata"]
+    assert (metadata["weight_decay"], metadata["pixel_shift"]) == (0.3, 0.5)  # train.py's defaults for linear
 
     out = tmp_path / "killed"
     process = subprocess.Popen(
