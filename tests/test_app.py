@@ -71,11 +71,13 @@ def test_splitting_the_conv_batch_across_threads_changes_nothing(app_module, dig
     shipped = app_module.LAB
     assert shipped.workers == 2  # the app splits the curve's batch across both cores
     one_thread = DenoisingLab(shipped.linear, shipped.conv, bf16=shipped.bf16, workers=1)
+    three_threads = DenoisingLab(shipped.linear, shipped.conv, bf16=shipped.bf16, workers=3)
     for i, kind in enumerate(("gaussian", "block")):
-        split = shipped.compare(digits[10 + i, 0].numpy(), kind, 0.45, seed=77)
         whole = one_thread.compare(digits[10 + i, 0].numpy(), kind, 0.45, seed=77)
-        assert np.array_equal(split.conv, whole.conv)
-        assert len(split.curve["conv"]) == 5 and np.allclose(split.curve["conv"], whole.curve["conv"], atol=1e-4)
+        for lab in (shipped, three_threads):
+            split = lab.compare(digits[10 + i, 0].numpy(), kind, 0.45, seed=77)
+            assert np.array_equal(split.conv, whole.conv)
+            assert len(split.curve["conv"]) == 5 and np.allclose(split.curve["conv"], whole.curve["conv"], atol=1e-4)
 
 
 @pytest.mark.parametrize("kind", NOISE_KINDS)
