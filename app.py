@@ -162,20 +162,20 @@ def from_sketch(sketch, kind, strength, seed):
     return view(digit, kind, strength, seed)
 
 
-def read_upload(path) -> np.ndarray:
-    """An uploaded file to a 28x28 digit, turning every problem into a message for the user."""
-    if not path:
+def read_upload(file) -> np.ndarray:
+    """An uploaded file (its bytes, or a path) to a 28x28 digit, turning every problem into a message for the user."""
+    if file is None:
         raise gr.Error("No file received. Upload a PNG or JPEG image of a digit.")
     try:
-        return to_mnist(open_image(path))
+        return to_mnist(open_image(file))
     except ImageInputError as error:
         raise gr.Error(str(error)) from None
 
 
-def from_upload(path, kind, strength, seed):
-    if not path:  # the upload was cleared
+def from_upload(file, kind, strength, seed):
+    if file is None:  # the upload was cleared
         return empty_view()
-    return view(read_upload(path), kind, strength, seed)
+    return view(read_upload(file), kind, strength, seed)
 
 
 def from_example(kind, strength, seed, event: gr.SelectData):
@@ -258,8 +258,10 @@ def build() -> gr.Blocks:
                             transforms=(),
                         )
                     with gr.Tab("Upload"):
+                        # type="binary" (here and in the API): the functions get the file's bytes. With "filepath",
+                        # Gradio 6.31 leaves an empty temporary file in its cache on every event (50 updates: 50 files).
                         upload = gr.File(
-                            label="Upload an image of a digit", file_types=["image"], type="filepath", elem_id="upload"
+                            label="Upload an image of a digit", file_types=["image"], type="binary", elem_id="upload"
                         )
             with gr.Column(scale=1, min_width=300):
                 kind = gr.Radio(
@@ -325,7 +327,7 @@ def build() -> gr.Blocks:
         # no choices or ranges, so every value reaches check_params, whose messages name the valid values.
         with gr.Group(visible=False):
             api_inputs = [
-                gr.File(label="image", type="filepath"),
+                gr.File(label="image", type="binary"),
                 gr.Textbox(value="gaussian", label="kind"),
                 gr.Number(value=0.5, label="strength"),
                 gr.Number(value=0, label="seed"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import sys
 
@@ -137,6 +138,23 @@ def test_denoise_through_gradio_client(client, digits, tmp_path):
     assert metrics["better"] in ("linear", "conv", "tie")
     again = client.predict(handle_file(path), "gaussian", 0.5, 7, api_name="/denoise")[-1]
     assert again == metrics
+
+
+def test_api_calls_leave_no_files_behind(app_module, client, digits, tmp_path):
+    # a File input with type="filepath" made Gradio leave an empty temporary file in its cache on every call
+    from gradio.utils import get_upload_folder
+
+    path = digit_png(tmp_path, digits[4])
+    # the first call caches the upload and the four output images (in folders named by their content hash) ...
+    client.predict(handle_file(path), "masking", 0.3, 5, api_name="/denoise")
+
+    def cached_files() -> int:
+        return sum(len(files) for _, _, files in os.walk(get_upload_folder()))
+
+    before = cached_files()
+    for _ in range(5):  # ... so the same call again adds nothing
+        client.predict(handle_file(path), "masking", 0.3, 5, api_name="/denoise")
+    assert cached_files() == before
 
 
 @pytest.mark.parametrize(
