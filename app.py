@@ -37,6 +37,9 @@ ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = Path(os.environ.get("DAE_CHECKPOINTS", ROOT / "checkpoints"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
 MAX_SEED = 2**31 - 1
+# Gradio keeps every upload and every image the API returns in its cache (three new PNGs per API call): every
+# half hour, delete those older than an hour, so a long-running Space does not fill its disk. Examples stay.
+CACHE_CLEANUP = (1800, 3600)  # (every N seconds, files older than M seconds)
 PROMPT = "<strong>Draw a digit</strong> on the canvas, upload an image, or click an example."
 PANELS = {
     "clean": "Clean digit, 28×28",
@@ -235,8 +238,8 @@ SELECT_BRUSH = """() => { setTimeout(() => {
 }, 300); }"""
 
 
-def build() -> gr.Blocks:
-    with gr.Blocks(title="dae-lab: denoising autoencoders", analytics_enabled=False) as demo:
+def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
+    with gr.Blocks(title="dae-lab: denoising autoencoders", analytics_enabled=False, delete_cache=delete_cache) as demo:
         gr.Markdown(
             "# dae-lab · denoising autoencoders\n"
             "Draw a digit, corrupt it, and see how a **linear** and a **convolutional** denoising autoencoder "

@@ -7,6 +7,7 @@ import io
 import os
 import re
 import sys
+import time
 
 import gradio as gr
 import numpy as np
@@ -155,6 +156,24 @@ def test_api_calls_leave_no_files_behind(app_module, client, digits, tmp_path):
     for _ in range(5):  # ... so the same call again adds nothing
         client.predict(handle_file(path), "masking", 0.3, 5, api_name="/denoise")
     assert cached_files() == before
+
+
+def test_old_uploads_and_api_images_are_deleted_from_the_cache_and_examples_stay(app_module, digits, tmp_path):
+    demo = app_module.build(delete_cache=(1, 1))  # the app's is (1800, 3600): every half hour, older than an hour
+    demo.launch(prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(demo.local_url, verbose=False, download_files=str(tmp_path / "downloads"))
+        client.predict(handle_file(digit_png(tmp_path, digits[6])), "gaussian", 0.5, 424242, api_name="/denoise")
+        examples = {path for block in demo.blocks.values() for path in getattr(block, "keep_in_cache", ())}
+        made = set().union(*demo.temp_file_sets) - examples
+        assert len(examples) == len(app_module.EXAMPLES) and len(made) >= 4  # the upload and the new images
+        deadline = time.time() + 15
+        while any(os.path.exists(path) for path in made) and time.time() < deadline:
+            time.sleep(0.2)
+        assert not any(os.path.exists(path) for path in made)
+        assert all(os.path.exists(path) for path in examples)
+    finally:
+        demo.close()
 
 
 @pytest.mark.parametrize(
