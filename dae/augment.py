@@ -40,8 +40,8 @@ def augment(
     zoom = uniform(*scale)
     shift_x, shift_y = uniform(-max_shift, max_shift), uniform(-max_shift, max_shift)
     amount = uniform(-max_thickness, max_thickness).view(n, 1, 1, 1)
-    # every image draws its numbers (so the random stream does not depend on which are chosen); only the chosen
-    # ones are transformed, which saves three quarters of the work
+    # every image draws its numbers (so the random stream does not depend on which are chosen), but only the
+    # chosen ones are transformed: with the default probability, a quarter of the work
     rows = (torch.rand(n, generator=generator, device=images.device) < probability).nonzero().flatten()
     if not len(rows):
         return images.clone()

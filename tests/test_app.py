@@ -141,7 +141,7 @@ def test_denoise_through_gradio_client(client, digits, tmp_path):
     assert again == metrics
 
 
-def test_api_calls_leave_no_files_behind(app_module, client, digits, tmp_path):
+def test_api_calls_leave_no_files_behind(client, digits, tmp_path):
     # a File input with type="filepath" made Gradio leave an empty temporary file in its cache on every call
     from gradio.utils import get_upload_folder
 
