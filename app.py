@@ -231,6 +231,13 @@ CSS = """
 #seed-row > * {min-width: 140px !important}
 footer {display: none !important}
 """
+# Gradio 6.31's bundled semibold fonts are fragments (SourceSansPro-SemiBold.woff2: 55 glyphs, "A", "B" and some
+# Cyrillic), so semibold text (titles, labels, our captions) mixed two fonts: "DAE" with a small "A". With
+# weights 400 and 700 declared, the browser draws semibold text from the complete Bold faces instead.
+THEME = gr.themes.Default(
+    font=(gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"),
+    font_mono=(gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "Consolas", "monospace"),
+)
 # No tool is selected when a Sketchpad opens, so strokes do nothing: select the brush on load.
 SELECT_BRUSH = """() => { setTimeout(() => {
   const button = document.querySelector('#sketch button[aria-label="Brush"]');
@@ -349,7 +356,7 @@ demo.queue(default_concurrency_limit=int(os.environ.get("DAE_CONCURRENCY", "2"))
 
 def launch(**kwargs):
     """Start the server; honours GRADIO_SERVER_NAME and GRADIO_SERVER_PORT like any Gradio app."""
-    return demo.launch(css=CSS, show_error=False, **kwargs)
+    return demo.launch(css=CSS, theme=THEME, show_error=False, **kwargs)
 
 
 if __name__ == "__main__":

@@ -218,3 +218,19 @@ def test_the_readme_api_example_works(server_url, monkeypatch, capsys):
     exec(code.replace("http://127.0.0.1:7860", server_url), {})  # noqa: S102 - our own README
     printed = capsys.readouterr().out
     assert "'better'" in printed and "'conv'" in printed and "'psnr'" in printed
+
+
+def test_every_font_the_page_declares_has_all_basic_latin_characters(server_url):
+    # Gradio's semibold Source Sans Pro has 55 glyphs: with it, "DAE" in a panel title came out with a small "A"
+    from urllib.parse import urljoin
+    from urllib.request import urlopen
+
+    from fontTools.ttLib import TTFont
+
+    theme_url = server_url + "/theme.css"
+    fonts = re.findall(r"url\('([^']+\.woff2)'\)", urlopen(theme_url).read().decode())
+    assert len(fonts) >= 2, "expected the theme to declare its text fonts"
+    for font in fonts:
+        characters = TTFont(io.BytesIO(urlopen(urljoin(theme_url, font)).read())).getBestCmap()
+        missing = "".join(c for c in map(chr, range(0x21, 0x7F)) if ord(c) not in characters)
+        assert not missing, f"{font} lacks {missing!r}"
