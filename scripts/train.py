@@ -30,9 +30,9 @@ from dae.training import LOSSES, bf16_available, fit  # noqa: E402
 DEFAULTS = {
     "linear": {
         "build": LinearDAE,
-        "epochs": 450,
-        "lr": 1e-3,
-        "batch_size": 128,
+        "epochs": 800,
+        "lr": 2e-3,
+        "batch_size": 512,
         "weight_decay": 0.3,
         "pixel_shift": 0.5,
     },
@@ -48,13 +48,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist", help="training data")
     parser.add_argument("--data-dir", default=None, help="dataset root (default: $DAE_DATA_DIR, else ./data)")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: linear 450, conv 45)")
-    parser.add_argument("--batch-size", type=int, default=None, help="batch size (default: linear 128, conv 32)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: linear 800, conv 45)")
+    parser.add_argument("--batch-size", type=int, default=None, help="batch size (default: linear 512, conv 32)")
     parser.add_argument(
         "--lr",
         type=float,
         default=None,
-        help="peak learning rate of the one-cycle schedule (default: 1e-3)",
+        help="peak learning rate of the one-cycle schedule (default: linear 2e-3, conv 1e-3)",
     )
     parser.add_argument(
         "--weight-decay",

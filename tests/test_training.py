@@ -83,7 +83,8 @@ def test_kill_9_then_resume_continues_from_the_last_completed_epoch(tmp_path):
     reference = tmp_path / "uninterrupted"
     run_to_end(reference, epochs)
     metadata = read_config(reference / "linear")["metadata"]
-    assert (metadata["weight_decay"], metadata["pixel_shift"]) == (0.3, 0.5)  # train.py's defaults for linear
+    recipe = {key: metadata[key] for key in ("batch_size", "lr", "weight_decay", "pixel_shift")}
+    assert recipe == {"batch_size": 512, "lr": 2e-3, "weight_decay": 0.3, "pixel_shift": 0.5}  # train.py's, linear
 
     out = tmp_path / "killed"
     process = subprocess.Popen(
