@@ -40,6 +40,11 @@ DEFAULTS = {
 }
 
 
+def defaults_of(key: str) -> str:
+    """The per-model defaults of one setting for the help texts, e.g. 'linear 800, conv 45'."""
+    return ", ".join(f"{name} {settings[key]:g}" for name, settings in DEFAULTS.items())
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -48,20 +53,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist", help="training data")
     parser.add_argument("--data-dir", default=None, help="dataset root (default: $DAE_DATA_DIR, else ./data)")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: linear 800, conv 45)")
-    parser.add_argument("--batch-size", type=int, default=None, help="batch size (default: linear 512, conv 32)")
+    parser.add_argument("--epochs", type=int, default=None, help=f"epochs (default: {defaults_of('epochs')})")
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help=f"batch size (default: {defaults_of('batch_size')})"
+    )
     parser.add_argument(
         "--lr",
         type=float,
         default=None,
-        help="peak learning rate of the one-cycle schedule (default: linear 2e-3, conv 1e-3)",
+        help=f"peak learning rate of the one-cycle schedule (default: {defaults_of('lr')})",
     )
     parser.add_argument(
         "--weight-decay",
         type=float,
         default=None,
-        help="AdamW's decoupled weight decay (default: linear 0.3, which curbs its memorising of the "
-        "training digits; conv 1e-4)",
+        help=f"AdamW's decoupled weight decay (default: {defaults_of('weight_decay')}; the linear model's large "
+        "value curbs its memorising of the training digits)",
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="seed for initialisation, data order, augmentation and noise"
@@ -88,8 +95,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=None,
         help="share of training images moved by up to one whole pixel each way, on top of the other augmentation "
-        "(default: linear 0.5, which curbs its memorising of the training digits; conv 0, as the shipped conv "
-        "model was trained)",
+        f"(default: {defaults_of('pixel_shift')}; the shifts curb the linear model's memorising of the training "
+        "digits, and the shipped conv model was trained without them)",
     )
     parser.add_argument(
         "--no-bf16", action="store_true", help="train in float32 even where bfloat16 autocast is available"
