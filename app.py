@@ -23,18 +23,28 @@ import secrets  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import gradio as gr  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import torch  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from dae import NOISE_DOCS, NOISE_KINDS, NOISE_LABELS, CheckpointError, check_noise  # noqa: E402
-from dae.lab import METHODS, Comparison, DenoisingLab, finite, to_uint8  # noqa: E402
-from dae.preprocess import BlankImageError, ImageInputError, open_image, to_mnist  # noqa: E402
+from dae.lab_process import LabError, LabProcess  # noqa: E402 - no torch in this process, see below
 
 ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = Path(os.environ.get("DAE_CHECKPOINTS", ROOT / "checkpoints"))
+# The models run in a process of their own, started first: it imports torch and loads the checkpoints on the
+# other core while this one imports Gradio and builds the page (README, "Serving"). Two comparisons at a time,
+# one torch thread each: a 2-core Space.
+LAB = LabProcess(
+    CHECKPOINTS,
+    slots=int(os.environ.get("DAE_CONCURRENCY", "2")),
+    threads=int(os.environ.get("DAE_TORCH_THREADS", "1")),
+)
+
+import gradio as gr  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from dae import NOISE_DOCS, NOISE_KINDS, NOISE_LABELS, check_noise  # noqa: E402
+from dae.comparison import METHODS, Comparison, finite, to_uint8  # noqa: E402
+from dae.preprocess import BlankImageError, ImageInputError, open_image, to_mnist  # noqa: E402
+
 EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
 MAX_SEED = 2**31 - 1
 # Gradio keeps every upload and every image the API returns in its cache (three new PNGs per API call): every
@@ -50,22 +60,6 @@ PANELS = {
 # Short series names: the legend does not wrap, and on a phone longer ones ran off the plot's edge.
 CURVE_COLOURS = {"noisy": "#9ca3af", "median": "#16a34a", "linear": "#f97316", "conv": "#2563eb", "current": "#111827"}
 
-# A 2-core Space: one torch thread per request, two requests at a time (see README, "Serving").
-torch.set_num_threads(int(os.environ.get("DAE_TORCH_THREADS", "1")))
-
-
-def load_lab() -> DenoisingLab:
-    try:
-        return DenoisingLab.from_checkpoints(CHECKPOINTS)
-    except CheckpointError as error:
-        sys.exit(
-            f"Cannot start: {error}\nRebuild the checkpoints with: python scripts/train.py --model both "
-            f"--data-dir <MNIST folder> (or restore them with: git checkout -- checkpoints)"
-        )
-
-
-LAB = load_lab()
-
 
 def check_params(kind, strength, seed) -> tuple[str, float, int]:
     """Validate the controls (the API sends anything); raise gr.Error naming the valid values."""
@@ -80,6 +74,13 @@ def check_params(kind, strength, seed) -> tuple[str, float, int]:
     if not whole:
         raise gr.Error(f"Seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}.")
     return kind, strength, int(seed)
+
+
+def compare(digit: np.ndarray, kind: str, strength: float, seed: int, *, curve: bool = True) -> Comparison:
+    try:
+        return LAB.compare(digit, kind, strength, seed, curve=curve)
+    except LabError as error:  # the models' process died (it restarts): say so, and keep serving
+        raise gr.Error(f"Sorry, {error}.") from None
 
 
 def metric_line(scores: dict, winner: bool = False) -> str:
@@ -142,7 +143,7 @@ def view(digit: np.ndarray | None, kind, strength, seed) -> list:
     kind, strength, seed = check_params(kind, strength, seed)
     if digit is None:
         return empty_view()
-    result = LAB.compare(digit, kind, strength, seed)
+    result = compare(digit, kind, strength, seed)
     gap = result.scores["conv"]["psnr"] - result.scores["linear"]["psnr"]
     if result.better == "tie":
         headline = "The two autoencoders tie on this digit."
@@ -189,7 +190,7 @@ def from_example(kind, strength, seed, event: gr.SelectData):
 def denoise(image, kind, strength, seed):
     """API: an image file, a noise kind, a strength in [0, 1] and a seed -> the four images and the metrics."""
     kind, strength, seed = check_params(kind, strength, seed)
-    result = LAB.compare(read_upload(image), kind, strength, seed, curve=False)
+    result = compare(read_upload(image), kind, strength, seed, curve=False)
     metrics = {name: {key: finite(value) for key, value in scores.items()} for name, scores in result.scores.items()}
     metrics.update(better=result.better, kind=kind, strength=strength, seed=seed)
     panels = (to_uint8(getattr(result, name)) for name in PANELS)
@@ -352,6 +353,13 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
 
 demo = build()
 demo.queue(default_concurrency_limit=int(os.environ.get("DAE_CONCURRENCY", "2")), max_size=64)
+try:
+    LAB.wait_ready()  # loaded by now, as a rule: the models' process started before Gradio's import
+except LabError as error:
+    sys.exit(
+        f"Cannot start: {error}\nRebuild the checkpoints with: python scripts/train.py --model both "
+        f"--data-dir <MNIST folder> (or restore them with: git checkout -- checkpoints)"
+    )
 
 
 def launch(**kwargs):

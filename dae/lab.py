@@ -10,11 +10,9 @@ scripts and notebooks get exactly the same numbers.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,27 +21,14 @@ from torch import nn
 
 from .baselines import median_filter
 from .checkpoint import load_model
+from .comparison import METHODS, Comparison
 from .metrics import psnr, ssim
 from .noise import check_noise, corrupt
 from .training import bf16_available
 
 CURVE_STRENGTHS = (0.1, 0.4, 0.7, 1.0)  # plus the current strength: five images, one batch per model
 CURVE_CACHE_SIZE = 256  # curves kept, one per (digit, kind, seed): moving the slider reuses them
-METHODS = ("noisy", "linear", "conv", "median")  # what the curve shows; "noisy" is the corrupted input itself
 TIE_DB = 0.05  # PSNR differences below this are a tie
-
-
-@dataclass
-class Comparison:
-    """Everything one update shows. Images are float32 [28, 28] in [0, 1]."""
-
-    clean: np.ndarray
-    noisy: np.ndarray
-    linear: np.ndarray
-    conv: np.ndarray
-    scores: dict[str, dict[str, float]]  # noisy / linear / conv -> {"psnr": dB, "ssim": ...}; psnr may be inf
-    better: str  # "linear", "conv" or "tie"
-    curve: dict[str, list[float]] = field(default_factory=dict)  # "strength" and one PSNR list per METHODS entry
 
 
 class DenoisingLab:
@@ -154,13 +139,3 @@ def _insert_point(curve: dict[str, list[float]], strength: float, values: dict[s
     points[strength] = values
     order = sorted(points)
     return {"strength": order, **{name: [points[s][name] for s in order] for name in METHODS}}
-
-
-def to_uint8(image: np.ndarray) -> np.ndarray:
-    """[0, 1] float image -> uint8 (the app shows it enlarged with nearest-neighbour, in the browser)."""
-    return np.clip(np.rint(np.asarray(image) * 255), 0, 255).astype(np.uint8)
-
-
-def finite(value: float) -> float | None:
-    """JSON-safe number: None for an infinite PSNR (a perfect reconstruction)."""
-    return None if math.isinf(value) or math.isnan(value) else round(value, 4)

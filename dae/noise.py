@@ -16,43 +16,7 @@ import math
 import torch
 from torch import Tensor
 
-NOISE_KINDS: tuple[str, ...] = ("gaussian", "masking", "salt_and_pepper", "speckle", "poisson", "block")
-
-NOISE_LABELS: dict[str, str] = {
-    "gaussian": "Gaussian",
-    "masking": "Masking (dropout)",
-    "salt_and_pepper": "Salt and pepper",
-    "speckle": "Speckle (multiplicative)",
-    "poisson": "Poisson (shot noise)",
-    "block": "Block occlusion",
-}
-
-NOISE_DOCS: dict[str, str] = {
-    "gaussian": "adds N(0, σ²) to every pixel; strength = σ",
-    "masking": "sets each pixel to 0 with probability p; strength = p, the fraction of pixels zeroed",
-    "salt_and_pepper": "replaces each pixel with probability p by 0 or 1 (equal chance); strength = p",
-    "speckle": "multiplies each pixel by (1 + n), n ~ N(0, σ²), so noise grows with brightness; strength = σ",
-    "poisson": "photon shot noise: counts ~ Poisson(x / s²), scaled back by s²; strength = s, "
-    "the noise std on a white pixel (s² = 1 / photons at full brightness)",
-    "block": "sets a square patch to 0, centred on a random ink pixel; strength = the patch's share of the image area",
-}
-
-
-def check_noise(kind: str, strength: float) -> float:
-    """Validate a (kind, strength) pair and return the strength as a float.
-
-    Raises ValueError that lists the valid values, for use at every boundary
-    (the API, the app, the scripts).
-    """
-    if kind not in NOISE_KINDS:
-        raise ValueError(f"unknown noise kind {kind!r}; valid kinds: {', '.join(NOISE_KINDS)}")
-    try:
-        value = float(strength)
-    except (TypeError, ValueError):
-        raise ValueError(f"strength must be a number in [0, 1], got {strength!r}") from None
-    if not (0.0 <= value <= 1.0):  # also rejects NaN, for which every comparison is False
-        raise ValueError(f"strength must be a number in [0, 1], got {strength!r}")
-    return value
+from .kinds import NOISE_DOCS, NOISE_KINDS, NOISE_LABELS, check_noise  # noqa: F401 - also part of this module's API
 
 
 def corrupt(images: Tensor, kind: str, strength: float, *, generator: torch.Generator | None = None) -> Tensor:

@@ -67,11 +67,11 @@ def test_a_new_curve_in_the_same_batch_gives_the_same_scores_as_a_single_image(a
     assert all(np.allclose(again[name], curve[name], atol=1e-3) for name in ("noisy", "linear", "conv", "median"))
 
 
-def test_splitting_the_conv_batch_across_threads_changes_nothing(app_module, digits):
+def test_splitting_the_conv_batch_across_threads_changes_nothing(digits):
     from dae.lab import DenoisingLab
 
-    shipped = app_module.LAB
-    assert shipped.workers == 2  # the app splits the curve's batch across both cores
+    shipped = DenoisingLab.from_checkpoints(ROOT / "checkpoints")
+    assert shipped.workers == 2  # the app's lab splits the curve's batch across both cores
     one_thread = DenoisingLab(shipped.linear, shipped.conv, bf16=shipped.bf16, workers=1)
     three_threads = DenoisingLab(shipped.linear, shipped.conv, bf16=shipped.bf16, workers=3)
     for i, kind in enumerate(("gaussian", "block")):
@@ -234,3 +234,13 @@ def test_every_font_the_page_declares_has_all_basic_latin_characters(server_url)
         characters = TTFont(io.BytesIO(urlopen(urljoin(theme_url, font)).read())).getBestCmap()
         missing = "".join(c for c in map(chr, range(0x21, 0x7F)) if ord(c) not in characters)
         assert not missing, f"{font} lacks {missing!r}"
+
+
+def test_the_page_keeps_serving_when_the_models_process_dies(app_module, digits):
+    digit = digits[4, 0].numpy()
+    app_module.LAB._process.kill()
+    app_module.LAB._process.wait()
+    with pytest.raises(gr.Error, match="model process stopped"):
+        app_module.view(digit, "gaussian", 0.5, 0)
+    state, page_html, _ = app_module.view(digit, "gaussian", 0.5, 0)  # a new process has loaded the models
+    assert state is digit and page_html.count("<img") == 4

@@ -1,0 +1,40 @@
+"""What one comparison gives back: the `Comparison` record, and helpers to show it.
+
+    result = lab.compare(digit, "gaussian", 0.5)      # a Comparison (see dae.lab)
+    png_pixels = to_uint8(result.conv)
+
+No torch here, so a web front end can take results from the process that
+runs the models (see `dae.lab_process`) without loading torch itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+METHODS = ("noisy", "linear", "conv", "median")  # what the curve shows; "noisy" is the corrupted input itself
+
+
+@dataclass
+class Comparison:
+    """Everything one update shows. Images are float32 [28, 28] in [0, 1]."""
+
+    clean: np.ndarray
+    noisy: np.ndarray
+    linear: np.ndarray
+    conv: np.ndarray
+    scores: dict[str, dict[str, float]]  # noisy / linear / conv -> {"psnr": dB, "ssim": ...}; psnr may be inf
+    better: str  # "linear", "conv" or "tie"
+    curve: dict[str, list[float]] = field(default_factory=dict)  # "strength" and one PSNR list per METHODS entry
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """[0, 1] float image -> uint8 (the app shows it enlarged with nearest-neighbour, in the browser)."""
+    return np.clip(np.rint(np.asarray(image) * 255), 0, 255).astype(np.uint8)
+
+
+def finite(value: float) -> float | None:
+    """JSON-safe number: None for an infinite PSNR (a perfect reconstruction)."""
+    return None if math.isinf(value) or math.isnan(value) else round(value, 4)

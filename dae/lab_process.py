@@ -1,0 +1,158 @@
+"""The two models in a process of their own, so a web server starts while torch loads.
+
+    lab = LabProcess("checkpoints")   # returns at once; the child imports torch and loads the models
+    import gradio                     # ...meanwhile, on the other core
+    lab.wait_ready()                  # LabError, with the reason, if the models did not load
+    result = lab.compare(digit, "gaussian", 0.5, seed=0)   # a Comparison, as DenoisingLab.compare gives
+
+Why: importing torch takes about 1.3 s here and importing Gradio about 2.5 s.
+Both hold Python's global lock, so in one process they add up, while two
+processes run them side by side on two cores (see README, "Serving").
+
+The child serves `slots` connections, each on its own thread, so `slots`
+comparisons run at once. If it dies, the call in flight fails with a
+LabError and the next call starts a new child.
+
+    python -m dae.lab_process FOLDER THREADS FD...   # the child; LabProcess starts it
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not at run time: numpy's import would delay the child's start
+    import numpy as np
+
+    from .comparison import Comparison
+
+PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)  # so the child finds `dae` from any working folder
+
+
+class LabError(RuntimeError):
+    """The model process could not load the models, or it stopped."""
+
+
+class LabProcess:
+    """A DenoisingLab (see dae.lab) in a child process, with the same `compare`.
+
+    slots: comparisons that can run at once; threads: torch threads in the child.
+    """
+
+    def __init__(self, folder: str | os.PathLike = "checkpoints", *, slots: int = 2, threads: int = 1):
+        self.folder, self.slots, self.threads = str(folder), max(1, slots), max(1, threads)
+        self._lock = threading.Lock()
+        self._start()
+
+    def _start(self) -> None:
+        pairs = [socket.socketpair() for _ in range(self.slots)]
+        fds = [theirs.fileno() for _, theirs in pairs]
+        path = os.pathsep.join(filter(None, [PACKAGE_PARENT, os.environ.get("PYTHONPATH")]))
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "dae.lab_process", self.folder, str(self.threads), *map(str, fds)],
+            pass_fds=fds,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+        self._free: queue.Queue[Connection] = queue.Queue()
+        for ours, theirs in pairs:
+            theirs.close()
+            self._free.put(Connection(ours.detach()))
+        self._ready = False
+
+    def wait_ready(self) -> None:
+        """Block until the child has loaded the models; raise LabError with its reason if it could not."""
+        with self._lock:
+            if self._ready:
+                return
+            # every connection first carries the child's hello: ("ready", None) or ("error", reason)
+            connections = [self._free.get() for _ in range(self.slots)]
+            try:
+                for connection in connections:
+                    status, reason = connection.recv()
+                    if status != "ready":
+                        raise LabError(reason)
+            except (EOFError, OSError):
+                code = self._process.wait()
+                raise LabError(f"the model process stopped while loading the models (exit code {code})") from None
+            finally:
+                for connection in connections:
+                    self._free.put(connection)
+            self._ready = True
+
+    def compare(
+        self, digit: np.ndarray, kind: str, strength: float, seed: int = 0, *, curve: bool = True
+    ) -> Comparison:
+        """DenoisingLab.compare, run in the child; its exceptions are raised here."""
+        self.wait_ready()
+        free = self._free  # this child's connections
+        connection = free.get()
+        try:
+            connection.send((digit, kind, strength, seed, curve))
+            status, value = connection.recv()
+        except (EOFError, OSError):
+            self._restart(free)
+            raise LabError("the model process stopped; a new one is starting, try again in a few seconds") from None
+        free.put(connection)
+        if status == "error":
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop the child (it also stops by itself when this process exits)."""
+        self._process.kill()
+        self._process.wait()
+
+    def _restart(self, dead: queue.Queue) -> None:
+        with self._lock:
+            if self._free is dead:  # not restarted yet by another request that saw the same child die
+                self.close()
+                self._start()
+
+
+def _serve(folder: str, threads: int, fds: list[int]) -> None:
+    import torch
+
+    from .checkpoint import CheckpointError
+    from .lab import DenoisingLab
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the web server; we stop when it closes on us
+    torch.set_num_threads(threads)
+    connections = [Connection(fd) for fd in fds]
+    try:
+        lab = DenoisingLab.from_checkpoints(folder)
+    except CheckpointError as error:
+        for connection in connections:
+            connection.send(("error", str(error)))
+        return
+    for connection in connections:
+        connection.send(("ready", None))
+    workers = [threading.Thread(target=_answer, args=(lab, connection)) for connection in connections]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
+def _answer(lab, connection: Connection) -> None:
+    while True:
+        try:
+            digit, kind, strength, seed, curve = connection.recv()
+        except (EOFError, OSError):
+            return  # the web server has closed the connection: it stopped
+        try:
+            reply = ("ok", lab.compare(digit, kind, strength, seed, curve=curve))
+        except Exception as error:  # noqa: BLE001 - handed to the caller, which raises it
+            reply = ("error", error)
+        connection.send(reply)
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1], int(sys.argv[2]), [int(fd) for fd in sys.argv[3:]])
