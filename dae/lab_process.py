@@ -118,22 +118,25 @@ class LabProcess:
 
 
 def _serve(folder: str, threads: int, fds: list[int]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the web server; we stop when it closes on us
     import torch
 
     from .checkpoint import CheckpointError
     from .lab import DenoisingLab
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the web server; we stop when it closes on us
     torch.set_num_threads(threads)
     connections = [Connection(fd) for fd in fds]
     try:
-        lab = DenoisingLab.from_checkpoints(folder)
+        lab, hello = DenoisingLab.from_checkpoints(folder), ("ready", None)
     except CheckpointError as error:
+        lab, hello = None, ("error", str(error))
+    try:
         for connection in connections:
-            connection.send(("error", str(error)))
+            connection.send(hello)
+    except OSError:
+        return  # the web server stopped while we were loading
+    if lab is None:
         return
-    for connection in connections:
-        connection.send(("ready", None))
     workers = [threading.Thread(target=_answer, args=(lab, connection)) for connection in connections]
     for worker in workers:
         worker.start()
@@ -151,7 +154,10 @@ def _answer(lab, connection: Connection) -> None:
             reply = ("ok", lab.compare(digit, kind, strength, seed, curve=curve))
         except Exception as error:  # noqa: BLE001 - handed to the caller, which raises it
             reply = ("error", error)
-        connection.send(reply)
+        try:
+            connection.send(reply)
+        except OSError:
+            return  # the web server stopped while we worked
 
 
 if __name__ == "__main__":
