@@ -10,7 +10,7 @@ Both hold Python's global lock, so in one process they add up, while two
 processes run them side by side on two cores (see README, "Serving").
 
 The child serves `slots` connections, each on its own thread, so `slots`
-comparisons run at once. If it dies, the call in flight fails with a
+comparisons run at once. If it dies or hangs, the call in flight fails with a
 LabError and the next call starts a new child.
 
     python -m dae.lab_process FOLDER THREADS FD...   # the child; LabProcess starts it
@@ -44,11 +44,14 @@ class LabError(RuntimeError):
 class LabProcess:
     """A DenoisingLab (see dae.lab) in a child process, with the same `compare`.
 
-    slots: comparisons that can run at once; threads: torch threads in the child.
+    slots: comparisons that can run at once; threads: torch threads in the child; timeout: seconds a
+    comparison may take before the child counts as hung (it is then replaced, like a dead one).
     """
 
-    def __init__(self, folder: str | os.PathLike = "checkpoints", *, slots: int = 2, threads: int = 1):
-        self.folder, self.slots, self.threads = str(folder), max(1, slots), max(1, threads)
+    def __init__(
+        self, folder: str | os.PathLike = "checkpoints", *, slots: int = 2, threads: int = 1, timeout: float = 60
+    ):
+        self.folder, self.slots, self.threads, self.timeout = str(folder), max(1, slots), max(1, threads), timeout
         self._lock = threading.Lock()
         self._start()
 
@@ -96,10 +99,13 @@ class LabProcess:
         connection = free.get()
         try:
             connection.send((digit, kind, strength, seed, curve))
+            if not connection.poll(self.timeout):
+                raise TimeoutError
             status, value = connection.recv()
-        except (EOFError, OSError):
+        except (EOFError, OSError):  # TimeoutError is an OSError too
             self._restart(free)
-            raise LabError("the model process stopped; a new one is starting, try again in a few seconds") from None
+            message = "the model process stopped answering; a new one is starting, try again in a few seconds"
+            raise LabError(message) from None
         free.put(connection)
         if status == "error":
             raise value

@@ -3,6 +3,7 @@ when one dies, and a web process that never imports torch."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
@@ -83,3 +84,16 @@ def test_the_web_process_never_imports_torch():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_hung_child_is_replaced_too(digits):
+    lab = LabProcess(ROOT / "checkpoints", timeout=2)
+    digit = digits[3, 0].numpy()
+    lab.compare(digit, "masking", 0.2)
+    hung = lab._process
+    hung.send_signal(signal.SIGSTOP)  # alive, but never answers
+    with pytest.raises(LabError, match="stopped"):
+        lab.compare(digit, "masking", 0.2)
+    assert hung.poll() is not None  # killed, not left behind
+    assert lab.compare(digit, "masking", 0.2).noisy.shape == (28, 28)
+    lab.close()
