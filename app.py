@@ -23,14 +23,14 @@ import secrets  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from dae.lab_process import LabError, LabProcess  # noqa: E402 - no torch in this process, see below
+from dae.lab_process import LabError, start_lab  # noqa: E402 - no torch in this process, see below
 
 ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = Path(os.environ.get("DAE_CHECKPOINTS", ROOT / "checkpoints"))
 # The models run in a process of their own, started first: it imports torch and loads the checkpoints on the
 # other core while this one imports Gradio and builds the page (README, "Serving"). Two comparisons at a time,
 # one torch thread each: a 2-core Space.
-LAB = LabProcess(
+LAB = start_lab(
     CHECKPOINTS,
     slots=int(os.environ.get("DAE_CONCURRENCY", "2")),
     threads=int(os.environ.get("DAE_TORCH_THREADS", "1")),

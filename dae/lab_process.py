@@ -13,6 +13,9 @@ The child serves `slots` connections, each on its own thread, so `slots`
 comparisons run at once. If it dies or hangs, the call in flight fails with a
 LabError and the next call starts a new child.
 
+`start_lab` gives a LabProcess where a child can be handed sockets (Linux,
+macOS) and, elsewhere (Windows), a LocalLab: the same calls, in this process.
+
     python -m dae.lab_process FOLDER THREADS FD...   # the child; LabProcess starts it
 """
 
@@ -123,18 +126,56 @@ class LabProcess:
                 self._start()
 
 
-def _serve(folder: str, threads: int, fds: list[int]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the web server; we stop when it closes on us
+class LocalLab:
+    """LabProcess's calls over a DenoisingLab in this process, which imports torch in `wait_ready`.
+
+    For systems where a child cannot be handed sockets (Windows): start-up is then torch's import after Gradio's.
+    """
+
+    def __init__(self, folder: str | os.PathLike = "checkpoints", *, threads: int = 1, **_):
+        self.folder, self.threads, self._lab = str(folder), max(1, threads), None
+        self._lock = threading.Lock()
+
+    def wait_ready(self) -> None:
+        with self._lock:
+            if self._lab is None:
+                self._lab = _load(self.folder, self.threads)
+
+    def compare(
+        self, digit: np.ndarray, kind: str, strength: float, seed: int = 0, *, curve: bool = True
+    ) -> Comparison:
+        self.wait_ready()
+        return self._lab.compare(digit, kind, strength, seed, curve=curve)
+
+    def close(self) -> None:
+        pass
+
+
+def start_lab(folder: str | os.PathLike = "checkpoints", **options) -> LabProcess | LocalLab:
+    """The models in their own process where the system allows it, else in this one; options as LabProcess's."""
+    return LabProcess(folder, **options) if os.name == "posix" else LocalLab(folder, **options)
+
+
+def _load(folder: str, threads: int):
+    """The DenoisingLab for `folder`, with torch on `threads` threads; LabError if the checkpoints do not load."""
     import torch
 
     from .checkpoint import CheckpointError
     from .lab import DenoisingLab
 
     torch.set_num_threads(threads)
+    try:
+        return DenoisingLab.from_checkpoints(folder)
+    except CheckpointError as error:
+        raise LabError(str(error)) from None
+
+
+def _serve(folder: str, threads: int, fds: list[int]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the web server; we stop when it closes on us
     connections = [Connection(fd) for fd in fds]
     try:
-        lab, hello = DenoisingLab.from_checkpoints(folder), ("ready", None)
-    except CheckpointError as error:
+        lab, hello = _load(folder, threads), ("ready", None)
+    except LabError as error:
         lab, hello = None, ("error", str(error))
     try:
         for connection in connections:

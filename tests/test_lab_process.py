@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 
 from dae.lab import DenoisingLab
-from dae.lab_process import LabError, LabProcess
+from dae.lab_process import LabError, LabProcess, LocalLab, start_lab
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +97,16 @@ def test_a_hung_child_is_replaced_too(digits):
     assert hung.poll() is not None  # killed, not left behind
     assert lab.compare(digit, "masking", 0.2).noisy.shape == (28, 28)
     lab.close()
+
+
+def test_where_a_child_cannot_be_handed_sockets_the_lab_runs_here(lab_process, digits):
+    # Windows: LocalLab, the same calls in this process (tested here by hand, as os.name is "posix")
+    started = start_lab(ROOT / "checkpoints")
+    assert isinstance(started, LabProcess)
+    started.close()
+    local = LocalLab(ROOT / "checkpoints")
+    digit = digits[7, 0].numpy()
+    here, there = local.compare(digit, "speckle", 0.6, seed=9), lab_process.compare(digit, "speckle", 0.6, seed=9)
+    assert np.array_equal(here.linear, there.linear) and np.allclose(here.conv, there.conv, atol=2e-3)
+    with pytest.raises(LabError, match="nowhere"):
+        LocalLab(ROOT / "nowhere").wait_ready()
