@@ -29,12 +29,9 @@ ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = Path(os.environ.get("DAE_CHECKPOINTS", ROOT / "checkpoints"))
 # The models run in a process of their own, started first: it imports torch and loads the checkpoints on the
 # other core while this one imports Gradio and builds the page (README, "Serving"). Two comparisons at a time,
-# one torch thread each: a 2-core Space.
-LAB = start_lab(
-    CHECKPOINTS,
-    slots=int(os.environ.get("DAE_CONCURRENCY", "2")),
-    threads=int(os.environ.get("DAE_TORCH_THREADS", "1")),
-)
+# one torch thread each: a 2-core Space. Gradio's queue runs as many requests at a time as the process has slots.
+CONCURRENCY = int(os.environ.get("DAE_CONCURRENCY", "2"))
+LAB = start_lab(CHECKPOINTS, slots=CONCURRENCY, threads=int(os.environ.get("DAE_TORCH_THREADS", "1")))
 
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
@@ -352,7 +349,7 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
 
 
 demo = build()
-demo.queue(default_concurrency_limit=int(os.environ.get("DAE_CONCURRENCY", "2")), max_size=64)
+demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
 try:
     LAB.wait_ready()  # loaded by now, as a rule: the models' process started before Gradio's import
 except LabError as error:
