@@ -17,8 +17,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # start offline: no 
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 
-import base64  # noqa: E402
-import io  # noqa: E402
 import secrets  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -35,25 +33,21 @@ LAB = start_lab(CHECKPOINTS, slots=CONCURRENCY, threads=int(os.environ.get("DAE_
 
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from PIL import Image  # noqa: E402
 
 from dae import NOISE_DOCS, NOISE_KINDS, NOISE_LABELS, check_noise  # noqa: E402
 from dae.comparison import METHODS, Comparison, finite, to_uint8  # noqa: E402
-from dae.preprocess import BlankImageError, ImageInputError, open_image, to_mnist  # noqa: E402
+from dae.preprocess import BlankImageError, ImageInputError, open_data_url, open_image, to_mnist  # noqa: E402
+from ui.inputs import drawing_canvas, example_strip  # noqa: E402
+from ui.panels import PANELS, curve_frame, headline, panels_html  # noqa: E402
+from ui.share import COPY_LINK_JS, SharedState, read_query  # noqa: E402
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
 MAX_SEED = 2**31 - 1
 # Gradio keeps every upload and every image the API returns in its cache (three new PNGs per API call): every
 # half hour, delete those older than an hour, so a long-running Space does not fill its disk. Examples stay.
 CACHE_CLEANUP = (1800, 3600)  # (every N seconds, files older than M seconds)
-PROMPT = "<strong>Draw a digit</strong> on the canvas, upload an image, or click an example."
-PANELS = {
-    "clean": "Clean digit, 28×28",
-    "noisy": "Corrupted input",
-    "linear": "Linear DAE",
-    "conv": "Convolutional DAE",
-}
+PROMPT = "<strong>Draw a digit</strong> on the canvas, upload a photo of one, or pick an example."
+OPENING = SharedState(kind="gaussian", strength=0.5, seed=0, example=7)  # what the page shows before any input
 # Short series names: the legend does not wrap, and on a phone longer ones ran off the plot's edge.
 CURVE_COLOURS = {"noisy": "#9ca3af", "median": "#16a34a", "linear": "#f97316", "conv": "#2563eb", "current": "#111827"}
 
@@ -80,57 +74,6 @@ def compare(digit: np.ndarray, kind: str, strength: float, seed: int, *, curve: 
         raise gr.Error(f"Sorry, {error}.") from None
 
 
-def metric_line(scores: dict, winner: bool = False) -> str:
-    value = scores["psnr"]
-    shown = "∞" if value == float("inf") else f"{value:.1f}"
-    line = f"PSNR <strong>{shown} dB</strong> · SSIM <strong>{scores['ssim']:.2f}</strong>"
-    return line + ("<br>★ <strong>better</strong>" if winner else "")
-
-
-def png_data_url(image: np.ndarray) -> str:
-    """A [0, 1] image as an inline PNG: a few hundred bytes in the page, no file written, no second request."""
-    buffer = io.BytesIO()
-    Image.fromarray(to_uint8(image)).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def panels_html(headline: str, result: Comparison | None = None) -> str:
-    """The headline and the four panels, each with its scores and a download link (empty frames without a result)."""
-    figures = []
-    for name, title in PANELS.items():
-        picture, text = '<div class="frame"></div>', ""
-        if result is not None:
-            url = png_data_url(getattr(result, name))
-            picture = (
-                f'<img src="{url}" alt="{title}">'
-                f'<a class="save" href="{url}" download="dae-{name}.png" title="Download this 28x28 PNG">⤓</a>'
-            )
-            if name == "clean":
-                text = "the reference: what the models get, before the noise"
-            else:
-                text = metric_line(result.scores[name], winner=result.better == name)
-                text += "<br>the corrupted input" if name == "noisy" else ""
-        figures.append(
-            f'<figure class="panel panel-{name}"><figcaption>{title}</figcaption>'
-            f'<div class="picture">{picture}</div><div class="metric">{text}</div></figure>'
-        )
-    return f'<p id="headline">{headline}</p><div class="panel-grid">{"".join(figures)}</div>'
-
-
-def curve_frame(curve: dict, strength: float) -> pd.DataFrame:
-    """The curve as the LinePlot's long table, with a vertical line at the current strength."""
-    rows = [
-        (s, value, name)
-        for name in METHODS
-        for s, value in zip(curve["strength"], curve[name], strict=False)
-        if np.isfinite(value)
-    ]
-    values = [value for _, value, _ in rows]
-    if values:
-        rows += [(strength, y, "current") for y in (min(values), max(values))]
-    return pd.DataFrame(rows, columns=["strength", "PSNR (dB)", "method"])
-
-
 def empty_view(message: str = PROMPT) -> list:
     return [None, panels_html(message), None]
 
@@ -141,26 +84,18 @@ def view(digit: np.ndarray | None, kind, strength, seed) -> list:
     if digit is None:
         return empty_view()
     result = compare(digit, kind, strength, seed)
-    gap = result.scores["conv"]["psnr"] - result.scores["linear"]["psnr"]
-    if result.better == "tie":
-        headline = "The two autoencoders tie on this digit."
-    else:
-        name = {"conv": "convolutional", "linear": "linear"}[result.better]
-        headline = (
-            f"The <strong>{name}</strong> autoencoder is closer to the clean digit, "
-            f"by <strong>{abs(gap):.1f} dB</strong> PSNR."
-        )
-    return [digit, panels_html(headline, result), curve_frame(result.curve, strength)]
+    return [digit, panels_html(headline(result), result), curve_frame(result.curve, strength)]
 
 
-def from_sketch(sketch, kind, strength, seed):
+def from_sketch(sketch, kind, strength, seed) -> list:
+    """The canvas's value (a PNG data URL, "" when empty), treated as untrusted input; also un-highlights examples."""
     try:
-        digit = to_mnist(sketch)
+        digit = to_mnist(open_data_url(sketch))
     except BlankImageError:
-        return empty_view()
+        return [*empty_view(), ""]
     except ImageInputError as error:
         raise gr.Error(str(error)) from None
-    return view(digit, kind, strength, seed)
+    return [*view(digit, kind, strength, seed), ""]
 
 
 def read_upload(file) -> np.ndarray:
@@ -173,15 +108,36 @@ def read_upload(file) -> np.ndarray:
         raise gr.Error(str(error)) from None
 
 
-def from_upload(file, kind, strength, seed):
+def from_upload(file, kind, strength, seed) -> list:
     if file is None:  # the upload was cleared
-        return empty_view()
-    return view(read_upload(file), kind, strength, seed)
+        return [*empty_view(), ""]
+    return [*view(read_upload(file), kind, strength, seed), ""]
 
 
-def from_example(kind, strength, seed, event: gr.SelectData):
-    """An example digit; also empties the upload box, which would otherwise show a file that is not on view."""
-    return [*view(read_upload(EXAMPLES[event.index]), kind, strength, seed), None]
+def show_example(index: int, kind, strength, seed) -> list:
+    """Example `index` in the panels, and its index for the strip to highlight."""
+    return [*view(read_upload(EXAMPLES[index]), kind, strength, seed), str(index)]
+
+
+def from_example(kind, strength, seed, event: gr.SelectData) -> list:
+    """A click on the example strip; also empties the upload box, which would otherwise show a file not on view."""
+    index = event.index
+    if not isinstance(index, int) or not 0 <= index < len(EXAMPLES):
+        raise gr.Error(f"There is no example {index!r}; pick one of the {len(EXAMPLES)} on the page.")
+    return [*show_example(index, kind, strength, seed), None]
+
+
+def opening(request: gr.Request) -> list:
+    """The page's first state: the URL's settings (see ui/share.py) or the default example, already denoised."""
+    state = read_query(dict(request.query_params), examples=len(EXAMPLES), max_seed=MAX_SEED, default=OPENING)
+    for problem in state.problems:
+        gr.Warning(f"The link's {problem}: left out.")
+    shown = show_example(state.example, state.kind, state.strength, state.seed)
+    return [state.kind, state.strength, state.seed, noise_help(state.kind), *shown]
+
+
+def noise_help(kind: str) -> str:
+    return f"**{NOISE_LABELS[kind]}** {NOISE_DOCS[kind]}."
 
 
 def denoise(image, kind, strength, seed):
@@ -198,37 +154,7 @@ def new_seed() -> int:
     return secrets.randbelow(MAX_SEED)
 
 
-CSS = """
-.gradio-container {max-width: 1180px !important; margin: auto}
-/* the panels are the 28x28 images themselves, enlarged by the browser with nearest-neighbour: crisp pixels,
-   and a few hundred bytes per image instead of a server-side 280x280 PNG on every update */
-#headline {font-size: 1.05rem; margin: 4px 0 10px}
-#panels .panel-grid {display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 12px}
-#panels figure {margin: 0; padding: 8px; border: 1px solid var(--border-color-primary);
-  border-radius: var(--block-radius); background: var(--block-background-fill)}
-#panels figcaption {font-size: 0.85rem; font-weight: 600; color: var(--body-text-color); margin-bottom: 6px}
-#panels .picture {position: relative}
-#panels img, #panels .frame {display: block; width: 100%; aspect-ratio: 1; background: #000; border-radius: 4px}
-#panels img {image-rendering: pixelated}
-#panels .save {position: absolute; top: 4px; right: 6px; color: #fff; opacity: 0.6; text-decoration: none}
-#panels .save:hover {opacity: 1}
-#panels .metric {text-align: center; min-height: 3.2em; margin-top: 6px; font-size: 0.9rem}
-@media (max-width: 640px) {
-  #panels .panel-grid {grid-template-columns: repeat(2, minmax(0, 1fr))}
-  /* two-line titles beside one-line ones: keep the pictures level */
-  #panels figcaption {min-height: 2.8em; line-height: 1.4}
-}
-#sketch {max-width: 330px; margin: auto}
-#examples .grid-container {grid-template-columns: repeat(5, minmax(0, 1fr)) !important}
-/* square thumbnails at every width, never cropped, and no empty space below them */
-#examples .grid-wrap {height: auto !important; min-height: 0 !important; max-height: none !important; overflow: visible;
-  padding-top: 30px !important}  /* below the floating label */
-#examples .grid-container {grid-template-rows: none !important; grid-auto-rows: auto !important}
-#examples .thumbnail-item {aspect-ratio: 1; height: auto}
-#seed-row {flex-wrap: wrap}
-#seed-row > * {min-width: 140px !important}
-footer {display: none !important}
-"""
+CSS = (ROOT / "ui" / "page.css").read_text()
 # Gradio 6.31's bundled semibold fonts are fragments (SourceSansPro-SemiBold.woff2: 55 glyphs, "A", "B" and some
 # Cyrillic), so semibold text (titles, labels, our captions) mixed two fonts: "DAE" with a small "A". With
 # weights 400 and 700 declared, the browser draws semibold text from the complete Bold faces instead.
@@ -236,100 +162,113 @@ THEME = gr.themes.Default(
     font=(gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"),
     font_mono=(gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "Consolas", "monospace"),
 )
-# No tool is selected when a Sketchpad opens, so strokes do nothing: select the brush on load.
-SELECT_BRUSH = """() => { setTimeout(() => {
-  const button = document.querySelector('#sketch button[aria-label="Brush"]');
-  if (button) button.click();
-}, 300); }"""
+INTRO = """<h1>dae-lab <span>· denoising autoencoders</span></h1>
+<p>Draw a digit and corrupt it: a <b>linear</b> and a <b>convolutional</b> denoising autoencoder, trained only to map
+noisy digits back to clean ones, try to restore it as you draw.</p>"""
+CURVE_NOTE = (
+    "How each method's PSNR falls as the noise gets stronger, for this digit and this noise draw. "
+    "**median** is a classic 3×3 median filter, no learning involved, for reference; **noisy** is the corrupted "
+    "input itself. The black line marks the current strength."
+)
+# one submit per user change: .input fires on the user's own changes only, not when the page sets a value
+QUIET = dict(api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+# a new input replaces the example or drawing on view: wipe the canvas without sending anything (ui/canvas.js)
+CLEAR_CANVAS_JS = "(...args) => { document.dispatchEvent(new CustomEvent('dae-input')); return args; }"
 
 
 def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
     with gr.Blocks(title="dae-lab: denoising autoencoders", analytics_enabled=False, delete_cache=delete_cache) as demo:
-        gr.Markdown(
-            "# dae-lab · denoising autoencoders\n"
-            "Draw a digit, corrupt it, and see how a **linear** and a **convolutional** denoising autoencoder "
-            "restore it. Both were trained only to map noisy digits back to clean ones."
-        )
+        gr.HTML(INTRO, elem_id="intro")
         digit_state = gr.State(None)
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=1, min_width=300):
+        with gr.Row(equal_height=False, elem_id="main-row"):
+            with gr.Column(scale=4, min_width=300, elem_id="input-column"):
                 with gr.Tabs():
-                    with gr.Tab("Draw"):
-                        sketch = gr.Sketchpad(
-                            label="Draw a digit",
-                            type="numpy",
-                            image_mode="RGBA",
-                            canvas_size=(280, 280),
-                            brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
-                            elem_id="sketch",
-                            layers=False,
-                            transforms=(),
-                        )
-                    with gr.Tab("Upload"):
+                    with gr.Tab("Draw", id="draw"):
+                        sketch = drawing_canvas("sketch")
+                        strip = example_strip(EXAMPLES, "examples")
+                    with gr.Tab("Upload a photo", id="upload"):
                         # type="binary" (here and in the API): the functions get the file's bytes. With "filepath",
                         # Gradio 6.31 leaves an empty temporary file in its cache on every event (50 updates: 50 files).
                         upload = gr.File(
-                            label="Upload an image of a digit", file_types=["image"], type="binary", elem_id="upload"
+                            label="A photo or scan of one handwritten digit",
+                            file_types=["image"],
+                            type="binary",
+                            elem_id="upload",
                         )
-            with gr.Column(scale=1, min_width=300):
-                kind = gr.Radio(
-                    choices=[(NOISE_LABELS[k], k) for k in NOISE_KINDS],
-                    value="gaussian",
-                    label="Noise",
-                    info="Gaussian: σ · masking: share of pixels zeroed · salt and pepper: share flipped to 0/1",
-                    elem_id="kind",
-                )
-                strength = gr.Slider(0, 1, value=0.5, step=0.01, label="Strength", elem_id="strength")
-                with gr.Row(elem_id="seed-row"):
-                    seed = gr.Number(
-                        value=0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed", elem_id="seed", min_width=100
-                    )
-                    fresh = gr.Button("↻ New noise", elem_id="new-noise", min_width=100)
-                kind_help = gr.Markdown(f"*{NOISE_DOCS['gaussian']}*")
-                examples = gr.Gallery(
-                    value=[str(path) for path in EXAMPLES],
-                    label="Or click an example: real MNIST test digits",
-                    columns=5,
-                    rows=2,
-                    height="auto",
-                    object_fit="contain",
-                    allow_preview=False,
-                    elem_id="examples",
-                    buttons=[],
-                )
-        # One HTML output for the headline, the four panels and their scores: the 28x28 PNGs travel inline
-        # (see png_data_url), so an update writes no files and the browser fetches nothing more.
-        panels = gr.HTML(panels_html(PROMPT), elem_id="panels")
+                        gr.Markdown(
+                            "Dark ink on white or grey paper, plain, ruled or squared, works; so does a drawing "
+                            "saved from any program. Crop to one digit; it may sit anywhere in the picture.",
+                            elem_id="upload-help",
+                        )
+            with gr.Column(scale=8, min_width=300, elem_id="output-column"):
+                panels = gr.HTML(panels_html("Loading the example…"), elem_id="panels")
+                with gr.Row(equal_height=False, elem_id="controls"):
+                    with gr.Column(scale=3, min_width=260):
+                        kind = gr.Radio(
+                            choices=[(NOISE_LABELS[k], k) for k in NOISE_KINDS],
+                            value=OPENING.kind,
+                            label="Noise",
+                            elem_id="kind",
+                        )
+                        kind_help = gr.Markdown(noise_help(OPENING.kind), elem_id="kind-help")
+                    with gr.Column(scale=2, min_width=220):
+                        strength = gr.Slider(
+                            0, 1, value=OPENING.strength, step=0.01, label="Strength", elem_id="strength"
+                        )
+                        with gr.Row(elem_id="seed-row"):
+                            seed = gr.Number(
+                                value=OPENING.seed,
+                                precision=0,
+                                minimum=0,
+                                maximum=MAX_SEED,
+                                label="Seed",
+                                elem_id="seed",
+                                min_width=90,
+                            )
+                            fresh = gr.Button("↻ New noise", elem_id="new-noise", min_width=90, size="sm")
+                            copy = gr.Button("Copy link", elem_id="copy-link", min_width=90, size="sm")
         curve = gr.LinePlot(
             x="strength",
             y="PSNR (dB)",
             color="method",
             color_map=CURVE_COLOURS,
             x_lim=[0, 1],
-            title="PSNR against strength · black line: current",
-            colors_in_legend=list(METHODS),  # not "current": the title names the black line
+            title="PSNR against noise strength, this digit",
+            colors_in_legend=list(METHODS),  # not "current": the note names the black line
             color_title="",
-            height=300,
+            height=280,
             elem_id="curve",
         )
-        outputs = [digit_state, panels, curve]
-        common = dict(outputs=outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+        gr.Markdown(CURVE_NOTE, elem_id="curve-note")
 
-        sketch.change(from_sketch, [sketch, kind, strength, seed], **common)
-        # undocumented but callable over HTTP: scripts/bench_app.py times the page's full update through it.
+        outputs = [digit_state, panels, curve]
+        settings = [kind, strength, seed]
+        # undocumented but callable over HTTP, like the page's other updates: a tampered value gets a message
+        sketch.change(
+            from_sketch,
+            [sketch, *settings],
+            [*outputs, strip],
+            **{**QUIET, "api_visibility": "undocumented"},
+            api_name="sketch",
+        )
         # .upload and .clear, not .change: an example click empties the upload box without emptying the panels.
+        # scripts/bench_app.py times the page's full update through "update".
         upload.upload(
             from_upload,
-            [upload, kind, strength, seed],
-            **{**common, "api_visibility": "undocumented"},
+            [upload, *settings],
+            [*outputs, strip],
+            js=CLEAR_CANVAS_JS,
+            **{**QUIET, "api_visibility": "undocumented"},
             api_name="update",
         )
-        upload.clear(empty_view, None, **common)
-        examples.select(from_example, [kind, strength, seed], **{**common, "outputs": [*outputs, upload]})
-        for event in (kind.change, strength.release, seed.change):
-            event(view, [digit_state, kind, strength, seed], **common)
-        kind.change(lambda k: f"*{NOISE_DOCS[k]}*", kind, kind_help, api_visibility="private", show_progress="hidden")
-        fresh.click(new_seed, None, seed, api_visibility="private", show_progress="hidden")
+        upload.clear(lambda: [*empty_view(), ""], None, [*outputs, strip], **QUIET)
+        strip.select(from_example, settings, [*outputs, strip, upload], **QUIET)
+        for event in (kind.input, strength.release, strength.input, seed.input):
+            event(view, [digit_state, *settings], outputs, **QUIET)
+        kind.input(noise_help, kind, kind_help, **QUIET)
+        fresh.click(new_seed, None, seed, **QUIET).then(view, [digit_state, *settings], outputs, **QUIET)
+        copy.click(None, [*settings, strip], None, js=COPY_LINK_JS)
+        demo.load(opening, None, [*settings, kind_help, *outputs, strip], **QUIET)
 
         # The API endpoint: an image file in, the four images and the metrics out. It has inputs of its own, with
         # no choices or ranges, so every value reaches check_params, whose messages name the valid values.
@@ -344,7 +283,6 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
             api_outputs.append(gr.JSON(label="metrics"))
             api_trigger = gr.Button()
         api_trigger.click(denoise, api_inputs, api_outputs, api_name="denoise")
-        demo.load(None, js=SELECT_BRUSH)
     return demo
 
 

@@ -21,7 +21,7 @@ _MODULES = {
     "checkpoint": ["save_model", "load_model", "read_config", "CheckpointError"],
     "metrics": ["psnr", "ssim"],
     "data": ["load_dataset", "split_validation"],
-    "preprocess": ["to_mnist", "open_image", "ImageInputError", "BlankImageError"],
+    "preprocess": ["to_mnist", "open_image", "open_data_url", "ImageInputError", "BlankImageError"],
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names}
 __all__ = list(_HOME)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 METHODS = ("noisy", "linear", "conv", "median")  # what the curve shows; "noisy" is the corrupted input itself
+TIE_DB = 0.05  # PSNR differences below this are a tie
 
 
 @dataclass
@@ -28,6 +29,14 @@ class Comparison:
     scores: dict[str, dict[str, float]]  # noisy / linear / conv -> {"psnr": dB, "ssim": ...}; psnr may be inf
     better: str  # "linear", "conv" or "tie"
     curve: dict[str, list[float]] = field(default_factory=dict)  # "strength" and one PSNR list per METHODS entry
+
+
+def winner(scores: dict[str, dict[str, float]], tie_db: float = TIE_DB) -> str:
+    """The model closer to the clean digit by PSNR: "linear", "conv", or "tie" when they differ by less than tie_db."""
+    gap = scores["conv"]["psnr"] - scores["linear"]["psnr"]
+    if math.isnan(gap) or abs(gap) < tie_db:  # both perfect (inf - inf) counts as a tie too
+        return "tie"
+    return "conv" if gap > 0 else "linear"
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

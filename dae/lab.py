@@ -21,14 +21,13 @@ from torch import nn
 
 from .baselines import median_filter
 from .checkpoint import load_model
-from .comparison import METHODS, Comparison
+from .comparison import METHODS, Comparison, winner
 from .metrics import psnr, ssim
 from .noise import check_noise, corrupt
 from .training import bf16_available
 
 CURVE_STRENGTHS = (0.1, 0.4, 0.7, 1.0)  # plus the current strength: five images, one batch per model
 CURVE_CACHE_SIZE = 256  # curves kept, one per (digit, kind, seed): moving the slider reuses them
-TIE_DB = 0.05  # PSNR differences below this are a tie
 
 
 class DenoisingLab:
@@ -80,8 +79,7 @@ class DenoisingLab:
         panels = torch.cat([outputs[name][:1] for name in shown])
         ssims = ssim(clean.expand_as(panels), panels)  # one call for the three panels
         scores = {name: {"psnr": psnrs[name][0].item(), "ssim": ssims[i].item()} for i, name in enumerate(shown)}
-        gap = scores["conv"]["psnr"] - scores["linear"]["psnr"]
-        better = "tie" if abs(gap) < TIE_DB else ("conv" if gap > 0 else "linear")
+        better = winner(scores)
         curve_data = {}
         if curve:
             if cached is None:

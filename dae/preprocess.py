@@ -3,6 +3,7 @@
     digit = to_mnist(Image.open("my_digit.jpg"))   # float32 [28, 28] in [0, 1], white ink on black
     digit = to_mnist(sketchpad_value)              # the dict a Gradio Sketchpad gives
     image = open_image("upload.png")               # safe decoding of an untrusted file
+    image = open_data_url("data:image/png;base64,...")   # the page's drawing canvas sends these
 
 MNIST's recipe: crop to the ink, scale the longer side to 20 px with
 anti-aliasing, then place the digit in a 28x28 field with its centre of mass
@@ -13,6 +14,8 @@ when the background is light.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import os
 import warnings
@@ -27,6 +30,8 @@ MAX_PIXELS = 50_000_000  # refuse larger images before decoding them (a 6000x600
 WORKING_SIDE = 1024  # large images are shrunk to about this before any float work
 INK_THRESHOLD = 0.1  # share of full contrast that counts as ink when cropping
 MIN_CONTRAST = 0.05  # less contrast than this between ink and background is a blank image
+MAX_DATA_URL = 400_000  # characters; the canvas sends a 112x112 PNG, a few kilobytes at most
+DATA_URL_PREFIX = "data:image/png;base64,"
 
 
 class ImageInputError(ValueError):
@@ -87,6 +92,30 @@ def open_image(source: str | os.PathLike | bytes) -> Image.Image:
     if max(image.size) > WORKING_SIDE:
         image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
     return image
+
+
+def open_data_url(value) -> Image.Image:
+    """Decode the drawing canvas's value, a PNG data URL, as untrusted input.
+
+    "" or None is an empty canvas (BlankImageError). Anything else that is not
+    a small base64 PNG data URL gets an ImageInputError saying what was expected.
+    """
+    if value is None or value == "":
+        raise BlankImageError("Draw a digit, upload an image or pick an example.")
+    if not isinstance(value, str):
+        raise ImageInputError(f"The drawing should be a PNG data URL (a string), got {type(value).__name__}.")
+    if len(value) > MAX_DATA_URL:
+        raise ImageInputError(
+            f"The drawing is too large ({len(value):,} characters; the limit is {MAX_DATA_URL:,}). "
+            "Clear the canvas and draw again, or upload the image as a file."
+        )
+    if not value.startswith(DATA_URL_PREFIX):
+        raise ImageInputError(f"The drawing should be a PNG data URL starting with {DATA_URL_PREFIX!r}.")
+    try:
+        data = base64.b64decode(value[len(DATA_URL_PREFIX) :], validate=True)
+    except (binascii.Error, ValueError):
+        raise ImageInputError("The drawing's data is not valid base64. Clear the canvas and draw again.") from None
+    return open_image(data)  # the same checks as an upload: not an image, damaged, far too large
 
 
 def to_mnist(image) -> np.ndarray:

@@ -56,6 +56,7 @@ def open_page(browser, url: str, **options):
     page.set_default_timeout(TIMEOUT)
     page.goto(url)
     page.wait_for_selector("#sketch canvas")
+    page.wait_for_function("document.querySelectorAll('#panels img').length === 4")  # the opening example
     return page
 
 
@@ -71,12 +72,11 @@ def wait_for_new_panels(page, before: list[str]) -> list[str]:
         }""",
         arg=before,
     )
-    page.wait_for_timeout(300)  # let the other outputs of the same update land
-    return panel_sources(page)
+    return settled_panels(page, quiet_ms=400)
 
 
-def settled_panels(page, quiet_ms: int = 1500) -> list[str]:
-    """The panel images once no update has arrived for `quiet_ms` (each stroke sends one)."""
+def settled_panels(page, quiet_ms: int = 1000) -> list[str]:
+    """The panel images once no update has arrived for `quiet_ms` (a stroke sends several)."""
     sources = panel_sources(page)
     for _ in range(20):
         page.wait_for_timeout(quiet_ms)
@@ -92,32 +92,57 @@ def assert_no_error_toast(page):
     assert toasts.count() == 0, toasts.first.inner_text()
 
 
+def stroke(page, points, steps: int = 8):
+    """A mouse stroke through `points`, given as fractions of the drawing canvas."""
+    box = page.locator("#sketch canvas").bounding_box()
+
+    def at(x, y):
+        return box["x"] + x * box["width"], box["y"] + y * box["height"]
+
+    page.mouse.move(*at(*points[0]))
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*at(*point), steps=steps)
+    page.mouse.up()
+
+
 def draw_a_seven(page):
-    box = page.locator("#sketch canvas").first.bounding_box()
-    side = min(box["width"], box["height"])
-    left, top = box["x"] + (box["width"] - side) / 2, box["y"] + (box["height"] - side) / 2
-
-    def at(x, y):  # stroke coordinates as fractions of the drawing square
-        return left + x * side, top + y * side
-
-    for stroke in ([(0.25, 0.22), (0.75, 0.22), (0.42, 0.82)], [(0.38, 0.52), (0.66, 0.52)]):
-        page.mouse.move(*at(*stroke[0]))
-        page.mouse.down()
-        for point in stroke[1:]:
-            page.mouse.move(*at(*point), steps=8)
-        page.mouse.up()
+    stroke(page, [(0.25, 0.22), (0.75, 0.22), (0.42, 0.82)])
+    stroke(page, [(0.38, 0.52), (0.66, 0.52)])
 
 
-def test_draw_change_noise_and_strength_upload_and_pick_an_example(browser, server_url, digits, tmp_path):
-    page = open_page(browser, server_url, viewport={"width": 1280, "height": 1000})
+def on_screen(page, selector: str) -> bool:
+    """Every element matching `selector` lies inside the viewport, without scrolling."""
+    size = page.viewport_size
+    boxes = page.eval_on_selector_all(
+        selector, "elements => elements.map(e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; })"
+    )
+    return bool(boxes) and all(top >= 0 and bottom <= size["height"] for top, bottom in boxes)
+
+
+def example_on_view(page) -> str | None:
+    return page.evaluate("document.querySelector('#examples button[aria-pressed=true]')?.dataset.index ?? null")
+
+
+def headline(page) -> str:
+    return page.locator("#headline").inner_text()
+
+
+def test_draw_undo_clear_noise_strength_seed_upload_and_examples(browser, server_url, digits, tmp_path):
+    page = open_page(browser, server_url, viewport={"width": 1280, "height": 900})
+    # the page opens with an example already denoised, and everything that matters is on one screen
+    opening = panel_sources(page)
+    assert example_on_view(page) == "7" and "autoencoder" in headline(page)
+    for selector in ("#sketch canvas", "#kind", "#strength", "#panels img"):
+        assert on_screen(page, selector), f"{selector} is not on screen at 1280x900"
+    page.screenshot(path=str(ARTIFACTS / "1-opening.png"))
+
     draw_a_seven(page)
-    wait_for_new_panels(page, [""] * 4)
-    sources = settled_panels(page)  # two strokes: two updates
-    assert all(src for src in sources)
-    page.wait_for_function("document.querySelectorAll('#panels .metric strong').length >= 6")
+    drawn = wait_for_new_panels(page, opening)
+    assert example_on_view(page) is None  # the drawing replaced the example
     metrics = "\n".join(page.locator("#panels .metric").all_inner_texts())
-    assert metrics.count("PSNR") == 3 and metrics.count("SSIM") == 3 and "better" in metrics
-    assert "autoencoder" in page.locator("#headline").inner_text()
+    assert metrics.count("PSNR") == 3 and metrics.count("SSIM") == 3
+    assert page.locator("#panels .star").count() <= 1 and "PSNR" in page.locator("#panels .rule").inner_text()
     # the 28x28 images are shown large, enlarged by the browser with nearest-neighbour
     shown = page.eval_on_selector_all(
         "#panels img",
@@ -125,47 +150,109 @@ def test_draw_change_noise_and_strength_upload_and_pick_an_example(browser, serv
                                            getComputedStyle(image).imageRendering])""",
     )
     assert all(natural == 28 and width >= 150 and rendering == "pixelated" for natural, width, rendering in shown)
-    page.screenshot(path=str(ARTIFACTS / "1-drawn.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "2-drawn.png"))
     assert_no_error_toast(page)
 
+    page.click("#sketch button[data-tool=undo]")  # back to the first stroke alone: a different digit
+    undone = wait_for_new_panels(page, drawn)
+    assert undone[0] != drawn[0]
+    page.click("#sketch button[data-tool=eraser]")
+    stroke(page, [(0.2, 0.22), (0.8, 0.22)])  # erase the top bar
+    erased = wait_for_new_panels(page, undone)
+    assert erased[0] != undone[0]
+    page.click("#sketch button[data-tool=pen]")
+    draw_a_seven(page)
+    drawn = wait_for_new_panels(page, erased)
+
     page.locator("#kind").get_by_text("Salt and pepper", exact=True).click()
-    after_kind = wait_for_new_panels(page, sources)
-    assert after_kind[0] == sources[0]  # same digit
-    assert after_kind[1] != sources[1]  # new corruption
-    assert_no_error_toast(page)
+    after_kind = wait_for_new_panels(page, drawn)
+    assert after_kind[0] == drawn[0] and after_kind[1] != drawn[1]  # same digit, new corruption
+    assert "Salt and pepper" in page.locator("#kind-help").inner_text()
 
     slider = page.locator("#strength input[type=range]")
     box = slider.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2)
-    after_strength = wait_for_new_panels(page, after_kind)
-    assert after_strength[1] != after_kind[1]
+    after_slider = wait_for_new_panels(page, after_kind)
+    assert after_slider[1] != after_kind[1]
     assert float(page.locator("#strength input[type=number]").input_value()) > 0.8
-    page.screenshot(path=str(ARTIFACTS / "2-salt-and-pepper-strong.png"), full_page=True)
+    number = page.locator("#strength input[type=number]")  # a typed strength, then Enter
+    number.fill("0.2")
+    number.press("Enter")
+    after_typed = wait_for_new_panels(page, after_slider)
+    assert after_typed[1] != after_slider[1]
+    slider.focus()  # the keyboard on the slider
+    page.keyboard.press("ArrowRight")
+    after_key = wait_for_new_panels(page, after_typed)
+    assert after_key[1] != after_typed[1] and float(number.input_value()) == 0.21
+
+    seed = page.locator("#seed input")  # a new seed: new noise, same digit
+    seed.fill("12345")
+    seed.press("Enter")
+    after_seed = wait_for_new_panels(page, after_key)
+    assert after_seed[0] == after_key[0] and after_seed[1] != after_key[1]
+    page.click("#new-noise")
+    after_fresh = wait_for_new_panels(page, after_seed)
+    assert after_fresh[0] == after_seed[0] and after_fresh[1] != after_seed[1]
+    assert seed.input_value() != "12345"
+    page.screenshot(path=str(ARTIFACTS / "3-controls.png"))
     assert_no_error_toast(page)
 
-    page.get_by_role("tab", name="Upload").click()
+    page.get_by_role("tab", name="Upload a photo").click()
     uploaded = digit_png(tmp_path, digits[10], name="my-upload.png")
     page.set_input_files("#upload input[type=file]", uploaded)
-    after_upload = wait_for_new_panels(page, after_strength)
+    after_upload = wait_for_new_panels(page, after_fresh)
     assert "my-upload" in page.locator("#upload").inner_text()
-    assert after_upload[0] != after_strength[0]  # a different digit
-    page.screenshot(path=str(ARTIFACTS / "3-uploaded.png"), full_page=True)
+    assert after_upload[0] != after_fresh[0]
+    page.screenshot(path=str(ARTIFACTS / "4-uploaded.png"))
+    page.locator("#upload button[aria-label='Clear']").first.click()  # clearing the upload empties the panels
+    page.wait_for_function("document.querySelectorAll('#panels img').length === 0")
+    assert "Draw a digit" in headline(page)
     assert_no_error_toast(page)
 
-    page.locator("#examples img").nth(3).click()
-    after_example = wait_for_new_panels(page, after_upload)
-    assert after_example[0] != after_upload[0]
-    # the upload box no longer shows a file that is not the digit on view
-    page.wait_for_function("!document.querySelector('#upload').innerText.includes('my-upload')")
-    page.screenshot(path=str(ARTIFACTS / "4-example.png"), full_page=True)
+    page.get_by_role("tab", name="Draw").click()
+    assert page.locator("#sketch .empty, #sketch.empty").count() == 1  # the upload cleared the canvas
+    draw_a_seven(page)
+    drawn = wait_for_new_panels(page, [""] * 4)
+    page.locator("#examples button[data-index='3']").click()
+    after_example = wait_for_new_panels(page, drawn)
+    assert after_example[0] != drawn[0] and example_on_view(page) == "3"
+    assert page.locator("#sketch .empty, #sketch.empty").count() == 1  # no stale drawing beside the example
+    page.screenshot(path=str(ARTIFACTS / "5-example.png"))
     assert_no_error_toast(page)
 
 
-def test_phone_width_layout(browser, server_url):
+def test_a_link_opens_the_page_in_its_state_and_copy_link_makes_one(browser, server_url):
+    page = open_page(browser, server_url + "/?kind=masking&strength=0.3&seed=5&example=2")
+    assert page.locator("#kind input[value=masking]").is_checked()
+    assert float(page.locator("#strength input[type=number]").input_value()) == 0.3
+    assert page.locator("#seed input").input_value() == "5"
+    assert example_on_view(page) == "2"
+    page.locator("#kind").get_by_text("Block occlusion", exact=True).click()
+    page.wait_for_timeout(500)
+    page.click("#copy-link")
+    page.wait_for_function("window.location.search.includes('kind=block')")
+    query = page.evaluate("Object.fromEntries(new URLSearchParams(window.location.search))")
+    assert query == {"kind": "block", "strength": "0.3", "seed": "5", "example": "2"}
+    shown = panel_sources(page)
+    again = open_page(browser, page.url)  # the copied link shows the same panels
+    assert panel_sources(again) == shown
+    bad = open_page(browser, server_url + "/?kind=blur&strength=2&example=4")  # bad values: a message, the rest applies
+    bad.wait_for_selector('[data-testid="toast-body"]')
+    assert "kind='blur'" in bad.locator('[data-testid="toast-body"]').first.inner_text()
+    assert example_on_view(bad) == "4"
+
+
+def test_phone_layout_shows_canvas_and_results_together(browser, server_url):
     page = open_page(browser, server_url, viewport={"width": 390, "height": 844}, device_scale_factor=2)
-    page.locator("#examples img").first.click()
-    wait_for_new_panels(page, [""] * 4)
-    page.screenshot(path=str(ARTIFACTS / "5-phone.png"), full_page=True)
+    for selector in ("#sketch canvas", "#panels img"):
+        assert on_screen(page, selector), f"{selector} is not on screen at 390x844"
+    assert page.eval_on_selector("#sketch canvas", "c => getComputedStyle(c).touchAction") == "none"
+    before = panel_sources(page)
+    draw_a_seven(page)
+    wait_for_new_panels(page, before)
+    assert page.evaluate("window.scrollY") == 0  # drawing did not scroll the page
+    page.screenshot(path=str(ARTIFACTS / "6-phone.png"))
+    page.screenshot(path=str(ARTIFACTS / "7-phone-full.png"), full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate(
         """() => [...document.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > 391)
@@ -173,3 +260,9 @@ def test_phone_width_layout(browser, server_url):
     )
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide): {wide}"
     assert_no_error_toast(page)
+
+
+def test_the_api_page_is_reachable_from_the_footer(browser, server_url):
+    page = open_page(browser, server_url)
+    page.get_by_text("Use via API").click()
+    page.wait_for_selector("text=/denoise")

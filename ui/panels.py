@@ -1,0 +1,117 @@
+"""The comparison's pictures and words: the headline, the four panels with their scores, the curve's table.
+
+    html = panels_html(headline(result), result)      # one HTML string: the 28x28 PNGs travel inline
+    frame = curve_frame(result.curve, strength)       # the LinePlot's long table
+
+No torch and no Gradio here: plain strings and tables from a `Comparison`.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from dae.comparison import METHODS, TIE_DB, Comparison, to_uint8
+
+PANELS = {
+    "clean": "Clean digit",
+    "noisy": "Corrupted input",
+    "linear": "Linear DAE",
+    "conv": "Convolutional DAE",
+}
+SHORT = {"clean": "Clean", "noisy": "Noisy", "linear": "Linear", "conv": "Conv"}  # titles on a phone
+MODEL_NAMES = {"linear": "linear", "conv": "convolutional"}
+RULE = (
+    f"★ marks the autoencoder with the higher PSNR; under {TIE_DB:g} dB apart is a tie. "
+    "<b>PSNR</b>: how close every pixel is to the clean digit, in dB, higher is better. "
+    "<b>SSIM</b>: how well strokes and shapes are kept, 1 is identical."
+)
+
+
+def db(value: float) -> str:
+    return "∞" if math.isinf(value) else f"{value:.1f}"
+
+
+def headline(result: Comparison) -> str:
+    """One sentence that says which autoencoder did better, by how much, by which measure, and whether SSIM agrees."""
+    scores, better = result.scores, result.better
+    linear, conv = scores["linear"], scores["conv"]
+    if better == "tie":
+        text = f"The two autoencoders tie: PSNR {db(conv['psnr'])} and {db(linear['psnr'])} dB."
+    else:
+        other = "linear" if better == "conv" else "conv"
+        win, lose = scores[better], scores[other]
+        gap = win["psnr"] - lose["psnr"]
+        text = (
+            f"The <strong>{MODEL_NAMES[better]}</strong> autoencoder is closer to the clean digit: "
+            f"PSNR <strong>{db(win['psnr'])}</strong> against {db(lose['psnr'])} dB "
+            f"(<strong>+{gap:.1f} dB</strong>)."
+        )
+        if win["ssim"] >= lose["ssim"]:
+            text += f" SSIM agrees ({win['ssim']:.2f} against {lose['ssim']:.2f})."
+        else:
+            text += f" SSIM prefers the {MODEL_NAMES[other]} one ({lose['ssim']:.2f} against {win['ssim']:.2f})."
+    noisy = scores["noisy"]["psnr"]
+    if math.isinf(noisy):
+        text += " At strength 0 the input is the clean digit itself: an autoencoder can only lose detail."
+    elif max(linear["psnr"], conv["psnr"]) < noisy:
+        text += " Neither beats the corrupted input itself: the noise is too weak to be worth removing."
+    return text
+
+
+def png_data_url(image: np.ndarray) -> str:
+    """A [0, 1] image as an inline PNG: a few hundred bytes in the page, no file written, no second request."""
+    buffer = io.BytesIO()
+    Image.fromarray(to_uint8(image)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def metric_html(scores: dict[str, float]) -> str:
+    return (
+        f'<span class="psnr">PSNR <strong>{db(scores["psnr"])}</strong> dB</span> '
+        f'<span class="ssim">SSIM <strong>{scores["ssim"]:.2f}</strong></span>'
+    )
+
+
+def panels_html(text: str, result: Comparison | None = None) -> str:
+    """The headline and the four panels, each with its scores and a download link (empty frames without a result)."""
+    figures = []
+    for name, title in PANELS.items():
+        picture, metric, star = '<div class="frame"></div>', "", ""
+        if result is not None:
+            url = png_data_url(getattr(result, name))
+            picture = (
+                f'<img src="{url}" alt="{title}">'
+                f'<a class="save" href="{url}" download="dae-{name}.png" title="Download this 28x28 PNG">⤓</a>'
+            )
+            metric = "the reference" if name == "clean" else metric_html(result.scores[name])
+            star = ' <span class="star" title="higher PSNR">★</span>' if result.better == name else ""
+        figures.append(
+            f'<figure class="panel panel-{name}" data-name="{name}"><figcaption><span class="long">{title}</span>'
+            f'<span class="short">{SHORT[name]}</span>{star}</figcaption>'
+            f'<div class="picture">{picture}</div><div class="metric">{metric}</div></figure>'
+        )
+    rule = f'<p class="rule">{RULE}</p>' if result is not None else ""
+    return f'<p id="headline">{text}</p><div class="panel-grid">{"".join(figures)}</div>{rule}'
+
+
+def curve_frame(curve: dict, strength: float) -> pd.DataFrame:
+    """The curve as the LinePlot's long table, with a vertical line at the current strength.
+
+    Infinite values (strength 0, where the noisy input is the clean digit) have no place on a plot: left out.
+    """
+    rows = [
+        (s, value, name)
+        for name in METHODS
+        for s, value in zip(curve["strength"], curve[name], strict=False)
+        if np.isfinite(value)
+    ]
+    values = [value for _, value, _ in rows]
+    if values:
+        rows += [(strength, y, "current") for y in (min(values), max(values))]
+    return pd.DataFrame(rows, columns=["strength", "PSNR (dB)", "method"])
