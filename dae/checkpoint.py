@@ -7,7 +7,8 @@ config.json holds the class name, its constructor arguments, any training
 metadata and the SHA-256 of the weights file, so a flipped byte is caught, not
 loaded. Saving is atomic: the folder is written under a temporary name and
 renamed into place, so an interrupted save leaves the previous checkpoint (or
-nothing), never half a checkpoint.
+nothing), never half a checkpoint. A save stopped between moving the old
+folder aside and moving the new one in is undone on the next load.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def load_model(path: str | os.PathLike) -> nn.Module:
 
 def read_config(path: str | os.PathLike) -> dict:
     """The parsed config.json of the checkpoint at `path` (architecture, sizes, metadata)."""
+    recover_interrupted_save(path)
     config_file = Path(path) / CONFIG_NAME
     if not config_file.is_file():
         raise CheckpointError(f"{config_file}: no checkpoint here (config.json is missing)")
@@ -104,6 +106,18 @@ def read_config(path: str | os.PathLike) -> dict:
     if not isinstance(config, dict):
         raise CheckpointError(f"{config_file}: config.json should hold an object")
     return config
+
+
+def recover_interrupted_save(path: str | os.PathLike) -> None:
+    """Put back the previous checkpoint if a save stopped between its two renames (see `_swap_into_place`)."""
+    path = Path(path)
+    if path.exists():
+        return
+    for old in sorted(path.parent.glob(f".{path.name}.old-*")):
+        if (old / path.name / CONFIG_NAME).is_file():
+            os.replace(old / path.name, path)
+            shutil.rmtree(old, ignore_errors=True)
+            return
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .augment import augment, shift_whole_pixels
-from .checkpoint import atomic_write_bytes, save_model
+from .checkpoint import atomic_write_bytes, recover_interrupted_save, save_model
 from .evaluation import run_model
 from .metrics import psnr
 from .noise import NOISE_KINDS, random_corruption
@@ -195,6 +195,7 @@ def fit(
 
 def _remove_leftovers(out: Path) -> None:
     # temporary files of a save that was killed midway; the checkpoint itself is always whole
+    recover_interrupted_save(out)  # first: a save killed between its renames left the checkpoint in an .old- folder
     for pattern in (f".{out.name}.tmp-*", f".{out.name}.old-*", f".{state_path(out).name}.tmp-*"):
         for leftover in out.parent.glob(pattern):
             if leftover.is_dir():

@@ -7,11 +7,16 @@ failure. Screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 import shutil
 
+import numpy as np
 import pytest
 from conftest import ARTIFACTS, digit_png
+from paper import aligned_psnr, paper_photo
+from PIL import Image
 
 CHROMIUM = os.environ.get("DAE_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
@@ -72,7 +77,7 @@ def wait_for_new_panels(page, before: list[str]) -> list[str]:
         }""",
         arg=before,
     )
-    return settled_panels(page, quiet_ms=400)
+    return settled_panels(page, quiet_ms=1000)
 
 
 def settled_panels(page, quiet_ms: int = 1000) -> list[str]:
@@ -207,6 +212,14 @@ def test_draw_undo_clear_noise_strength_seed_upload_and_examples(browser, server
     page.locator("#upload button[aria-label='Clear']").first.click()  # clearing the upload empties the panels
     page.wait_for_function("document.querySelectorAll('#panels img').length === 0")
     assert "Draw a digit" in headline(page)
+    # a phone photo of a digit on ruled paper, in a shadow: the clean panel is that digit
+    photo = tmp_path / "my-photo.jpg"
+    photo.write_bytes(paper_photo(digits[12, 0].numpy(), paper="ruled", ink="blue", light="shadow", fraction=0.3))
+    page.set_input_files("#upload input[type=file]", str(photo))
+    after_photo = wait_for_new_panels(page, [""] * 4)
+    clean = np.asarray(Image.open(io.BytesIO(base64.b64decode(after_photo[0].split(",", 1)[1])))) / 255
+    assert aligned_psnr(clean, digits[12, 0].numpy()) > 14
+    page.screenshot(path=str(ARTIFACTS / "5-photo.png"))
     assert_no_error_toast(page)
 
     page.get_by_role("tab", name="Draw").click()
@@ -217,7 +230,7 @@ def test_draw_undo_clear_noise_strength_seed_upload_and_examples(browser, server
     after_example = wait_for_new_panels(page, drawn)
     assert after_example[0] != drawn[0] and example_on_view(page) == "3"
     assert page.locator("#sketch .empty, #sketch.empty").count() == 1  # no stale drawing beside the example
-    page.screenshot(path=str(ARTIFACTS / "5-example.png"))
+    page.screenshot(path=str(ARTIFACTS / "6-example.png"))
     assert_no_error_toast(page)
 
 
@@ -251,8 +264,8 @@ def test_phone_layout_shows_canvas_and_results_together(browser, server_url):
     draw_a_seven(page)
     wait_for_new_panels(page, before)
     assert page.evaluate("window.scrollY") == 0  # drawing did not scroll the page
-    page.screenshot(path=str(ARTIFACTS / "6-phone.png"))
-    page.screenshot(path=str(ARTIFACTS / "7-phone-full.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "7-phone.png"))
+    page.screenshot(path=str(ARTIFACTS / "8-phone-full.png"), full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate(
         """() => [...document.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > 391)
