@@ -11,6 +11,7 @@ const PEN = 0.075; // stroke width as a share of the canvas side (an MNIST-like 
 const ERASER = 0.16;
 
 const canvas = element.querySelector("canvas");
+const box = element.querySelector(".sketch-box"); // carries the state classes (the CSS is scoped below the root)
 const context = canvas.getContext("2d");
 const buttons = Object.fromEntries([...element.querySelectorAll("button[data-tool]")].map((b) => [b.dataset.tool, b]));
 let strokes = [];
@@ -55,7 +56,7 @@ function resize() {
 
 function redraw() {
   paint(context, canvas.width, current ? [...strokes, current] : strokes);
-  element.classList.toggle("empty", strokes.length === 0 && !current);
+  box.classList.toggle("empty", strokes.length === 0 && !current);
   buttons.undo.disabled = strokes.length === 0;
   buttons.clear.disabled = strokes.length === 0;
 }
@@ -128,7 +129,7 @@ function choose(name) {
   tool = name;
   buttons.pen.setAttribute("aria-pressed", String(name === "pen"));
   buttons.eraser.setAttribute("aria-pressed", String(name === "eraser"));
-  element.classList.toggle("erasing", name === "eraser");
+  box.classList.toggle("erasing", name === "eraser");
 }
 
 function undo() {

@@ -35,10 +35,10 @@ CANVAS_CSS = """
 .sketch-box {position: relative; width: min(100%, 300px); margin: 0 auto}
 .sketch-box canvas {display: block; width: 100%; aspect-ratio: 1; background: #000; border-radius: 8px;
   touch-action: none; cursor: crosshair; user-select: none; -webkit-user-select: none}
-.erasing .sketch-box canvas {cursor: cell}
+.sketch-box.erasing canvas {cursor: cell}
 .sketch-hint {position: absolute; inset: 0; margin: 0; display: none; align-items: center; justify-content: center;
   color: #9ca3af; pointer-events: none; font-size: 1.05rem}
-.empty .sketch-hint {display: flex}
+.sketch-box.empty .sketch-hint {display: flex}
 .sketch-tools {display: flex; gap: 6px; justify-content: center; margin-top: 8px; flex-wrap: wrap}
 .sketch-tools button {padding: 4px 10px; line-height: 1.3; border-radius: 6px;
   border: 1px solid var(--border-color-primary);
