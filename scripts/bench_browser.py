@@ -15,26 +15,16 @@ unanswered. Also counts the answers that arrived while the stroke was drawn.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from chromium import CHROMIUM, FLAGS  # noqa: E402
 from gradio_http import PYTHON, percentile, start_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("DAE_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BARE_APP = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})

@@ -11,24 +11,18 @@ import base64
 import io
 import os
 import shutil
+import sys
 
 import numpy as np
 import pytest
-from conftest import ARTIFACTS, digit_png
+from conftest import ARTIFACTS, ROOT, digit_png
 from paper import aligned_psnr, paper_photo
 from PIL import Image
 
-CHROMIUM = os.environ.get("DAE_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT = 20_000  # ms: WebGL runs in software here, an update takes 1-4 s
+sys.path.insert(0, str(ROOT / "scripts"))
+from chromium import CHROMIUM, FLAGS  # noqa: E402
+
+TIMEOUT = 20_000  # ms: generous; an update shows within a tenth of a second here, the first page load takes longer
 
 
 def browser_or_skip():
