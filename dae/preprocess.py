@@ -161,8 +161,11 @@ def ink_map(image) -> np.ndarray:
         array = array[..., :-1]
     grey = _grey(array)
     background = float(np.median(_border(grey)))
-    if background > 0.5 and looks_like_paper_photo(grey):
-        return paper_ink(grey)
+    if background > 0.5:
+        work = _working(grey)
+        light = _paper_light(work)  # found once, used by both steps below
+        if looks_like_paper_photo(work, light):
+            return paper_ink(work, light)
     ink = 1.0 - grey if background > 0.5 else grey  # dark ink on a light background gets inverted
     return _stretch(ink, background=min(background, 1 - background))
 
@@ -188,12 +191,13 @@ def _paper_light(grey: np.ndarray) -> np.ndarray:
     return np.maximum(ndimage.gaussian_filter(closed, reach / 2), 1e-3)
 
 
-def looks_like_paper_photo(grey: np.ndarray) -> bool:
-    """A light picture whose paper is unevenly lit or grainy, as a photo is; a clean drawing is neither."""
-    work = _working(grey)
+def looks_like_paper_photo(work: np.ndarray, light: np.ndarray) -> bool:
+    """A light picture (`work`, its `_paper_light`) whose paper is unevenly lit or grainy, as a photo is.
+
+    A clean drawing is neither.
+    """
     if min(work.shape) < 16:
         return False
-    light = _paper_light(work)
     paper = work > 0.8 * light  # not ink
     spread = float(np.percentile(light, 98) - np.percentile(light, 2))
     residual = (work - light)[paper]  # the grain, robustly: a drawing's anti-aliased edges are a few outliers
@@ -201,17 +205,17 @@ def looks_like_paper_photo(grey: np.ndarray) -> bool:
     return spread > 0.04 or grain > 0.01
 
 
-def paper_ink(grey: np.ndarray) -> np.ndarray:
+def paper_ink(work: np.ndarray, light: np.ndarray) -> np.ndarray:
     """The ink of a photo of dark strokes on light paper, in [0, 1], without the paper's light, lines and specks.
 
-    The result is at the analysis size (short side PHOTO_SIDE); strokes thinner than MNIST's pen are widened.
+    work: the photo's grey at the analysis size (short side PHOTO_SIDE, see `_working`); light: its
+    `_paper_light`. Strokes thinner than MNIST's pen are widened.
     """
     from scipy import ndimage
     from skimage.filters import threshold_otsu
     from skimage.morphology import skeletonize
 
-    work = _working(grey)
-    dark = np.clip(1 - work / _paper_light(work), 0, 1)  # 0 on paper, towards 1 on ink, whatever the light
+    dark = np.clip(1 - work / light, 0, 1)  # 0 on paper, towards 1 on ink, whatever the light
     candidates = dark[dark > 0.06]
     if candidates.size < 20:
         raise BlankImageError("No digit found on the paper. Write it darker or larger, and upload the photo again.")
