@@ -44,7 +44,7 @@ from ui.share import COPY_LINK_JS, SharedState, read_query  # noqa: E402
 EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
 MAX_SEED = 2**31 - 1
 # Gradio keeps every upload and every image the API returns in its cache (three new PNGs per API call): every
-# half hour, delete those older than an hour, so a long-running Space does not fill its disk. Examples stay.
+# half hour, delete those older than an hour, so a long-running Space does not fill its disk.
 CACHE_CLEANUP = (1800, 3600)  # (every N seconds, files older than M seconds)
 PROMPT = "<strong>Draw a digit</strong> on the canvas, upload a photo of one, or pick an example."
 OPENING = SharedState(kind="gaussian", strength=0.5, seed=0, example=7)  # what the page shows before any input
@@ -263,7 +263,7 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         )
         upload.clear(lambda: [*empty_view(), ""], None, [*outputs, strip], **QUIET)
         strip.select(from_example, settings, [*outputs, strip, upload], **QUIET)
-        for event in (kind.input, strength.release, strength.input, seed.input):
+        for event in (kind.input, strength.input, seed.input):
             event(view, [digit_state, *settings], outputs, **QUIET)
         kind.input(noise_help, kind, kind_help, **QUIET)
         fresh.click(new_seed, None, seed, **QUIET).then(view, [digit_state, *settings], outputs, **QUIET)
