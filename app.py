@@ -17,11 +17,19 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # start offline: no 
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 
+# ZeroGPU (a free Hugging Face Space) wants `spaces` imported before anything touches CUDA; elsewhere its
+# decorator does nothing. This process never imports torch, but the GPU function below does, in ZeroGPU's worker.
+try:
+    import spaces  # noqa: E402
+except ImportError:  # a plain local install without it: the same no-op
+    spaces = None
+
 import secrets  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from dae.lab_process import LabError, start_lab  # noqa: E402 - no torch in this process, see below
+from dae.live import MAX_SECONDS, TrainingError, TrainingJob, TrainingRequest, run_training  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = Path(os.environ.get("DAE_CHECKPOINTS", ROOT / "checkpoints"))
@@ -38,8 +46,10 @@ from dae import NOISE_DOCS, NOISE_KINDS, NOISE_LABELS, check_noise  # noqa: E402
 from dae.comparison import METHODS, Comparison, finite, to_uint8  # noqa: E402
 from dae.preprocess import BlankImageError, ImageInputError, open_data_url, open_image, to_mnist  # noqa: E402
 from ui.inputs import drawing_canvas, example_strip  # noqa: E402
+from ui.inside import inside_html  # noqa: E402
 from ui.panels import PANELS, curve_frame, headline, panels_html  # noqa: E402
 from ui.share import COPY_LINK_JS, SharedState, read_query  # noqa: E402
+from ui.train import apply_lesson, stop_training, train_part, training_events  # noqa: E402
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
 MAX_SEED = 2**31 - 1
@@ -67,27 +77,34 @@ def check_params(kind, strength, seed) -> tuple[str, float, int]:
     return kind, strength, int(seed)
 
 
-def compare(digit: np.ndarray, kind: str, strength: float, seed: int, *, curve: bool = True) -> Comparison:
+def compare(
+    digit: np.ndarray, kind: str, strength: float, seed: int, *, curve: bool = True, yours: str | None = None
+) -> Comparison:
     try:
-        return LAB.compare(digit, kind, strength, seed, curve=curve)
+        return LAB.compare(digit, kind, strength, seed, curve=curve, yours=yours)
     except LabError as error:  # the models' process died (it restarts): say so, and keep serving
         raise gr.Error(f"Sorry, {error}.") from None
+    except ValueError as error:  # the visitor's trained model is gone (the cache is cleaned hourly)
+        raise gr.Error(str(error).capitalize() + ".") from None
 
 
 def empty_view(message: str = PROMPT) -> list:
     return [None, panels_html(message), None]
 
 
-def view(digit: np.ndarray | None, kind, strength, seed) -> list:
-    """All outputs of the page: the digit (state), the panels with their scores, the curve."""
+def view(digit: np.ndarray | None, kind, strength, seed, yours: str | None = None) -> list:
+    """All outputs of the page: the digit (state), the panels with their scores, the curve.
+
+    yours: the visitor's live-trained model (a checkpoint zip's path), shown as a fifth panel.
+    """
     kind, strength, seed = check_params(kind, strength, seed)
     if digit is None:
         return empty_view()
-    result = compare(digit, kind, strength, seed)
+    result = compare(digit, kind, strength, seed, yours=yours)
     return [digit, panels_html(headline(result), result), curve_frame(result.curve, strength)]
 
 
-def from_sketch(sketch, kind, strength, seed) -> list:
+def from_sketch(sketch, kind, strength, seed, yours=None) -> list:
     """The canvas's value (a PNG data URL, "" when empty), treated as untrusted input; also un-highlights examples."""
     try:
         digit = to_mnist(open_data_url(sketch))
@@ -95,7 +112,7 @@ def from_sketch(sketch, kind, strength, seed) -> list:
         return [*empty_view(), ""]
     except ImageInputError as error:
         raise gr.Error(str(error)) from None
-    return [*view(digit, kind, strength, seed), ""]
+    return [*view(digit, kind, strength, seed, yours), ""]
 
 
 def read_upload(file) -> np.ndarray:
@@ -108,23 +125,23 @@ def read_upload(file) -> np.ndarray:
         raise gr.Error(str(error)) from None
 
 
-def from_upload(file, kind, strength, seed) -> list:
+def from_upload(file, kind, strength, seed, yours=None) -> list:
     if file is None:  # the upload was cleared
         return [*empty_view(), ""]
-    return [*view(read_upload(file), kind, strength, seed), ""]
+    return [*view(read_upload(file), kind, strength, seed, yours), ""]
 
 
-def show_example(index: int, kind, strength, seed) -> list:
+def show_example(index: int, kind, strength, seed, yours=None) -> list:
     """Example `index` in the panels, and its index for the strip to highlight."""
-    return [*view(read_upload(EXAMPLES[index]), kind, strength, seed), str(index)]
+    return [*view(read_upload(EXAMPLES[index]), kind, strength, seed, yours), str(index)]
 
 
-def from_example(kind, strength, seed, event: gr.SelectData) -> list:
+def from_example(kind, strength, seed, yours, event: gr.SelectData) -> list:
     """A click on the example strip; also empties the upload box, which would otherwise show a file not on view."""
     index = event.index
     if not isinstance(index, int) or not 0 <= index < len(EXAMPLES):
         raise gr.Error(f"There is no example {index!r}; pick one of the {len(EXAMPLES)} on the page.")
-    return [*show_example(index, kind, strength, seed), None]
+    return [*show_example(index, kind, strength, seed, yours), None]
 
 
 def opening(request: gr.Request) -> list:
@@ -145,13 +162,70 @@ def denoise(image, kind, strength, seed):
     kind, strength, seed = check_params(kind, strength, seed)
     result = compare(read_upload(image), kind, strength, seed, curve=False)
     metrics = {name: {key: finite(value) for key, value in scores.items()} for name, scores in result.scores.items()}
+    metrics["clean"] = {}
+    for name, (label, confidence) in result.readings.items():  # the classifier's reading of each image
+        metrics[name].update(label=label, confidence=round(confidence, 4))
     metrics.update(better=result.better, kind=kind, strength=strength, seed=seed)
     panels = (to_uint8(getattr(result, name)) for name in PANELS)
     return (*panels, metrics)
 
 
+def inside_view(digit: np.ndarray | None, kind, strength, seed, is_open: bool):
+    """The Inside view for the digit and noise on view, computed only while its section is open."""
+    if not is_open:
+        return gr.skip()
+    kind, strength, seed = check_params(kind, strength, seed)
+    if digit is None:
+        return inside_html(None, "Draw or pick a digit to look inside the models.")
+    try:
+        return inside_html(LAB.inspect(digit, kind, strength, seed))
+    except LabError as error:
+        raise gr.Error(f"Sorry, {error}.") from None
+
+
 def new_seed() -> int:
     return secrets.randbelow(MAX_SEED)
+
+
+# Live training (ui/train.py, dae/live.py). On a ZeroGPU Space it runs in the decorated function below, on the
+# GPU that ZeroGPU lends for `request.seconds` plus start-up; everywhere else in a process of its own on one core
+# at the lowest priority (a local CUDA GPU is used there too), so the page's denoising stays fast for everyone.
+ON_ZEROGPU = spaces is not None and bool(os.environ.get("SPACES_ZERO_GPU"))
+MAX_TRAIN_SECONDS = MAX_SECONDS["gpu" if ON_ZEROGPU else "cpu"]
+
+
+def _gpu_duration(request: TrainingRequest, should_stop=None) -> int:
+    return int(request.seconds) + 30  # the budget, plus loading torch, the data and the final scoring
+
+
+def train_on_gpu(request: TrainingRequest, should_stop=None):
+    # should_stop is not passed: ZeroGPU runs this in a forked worker, which a flag set later would not reach
+    yield from run_training(request, device="cuda")
+
+
+if spaces is not None:
+    train_on_gpu = spaces.GPU(duration=_gpu_duration)(train_on_gpu)
+
+
+def run_training_job(request: TrainingRequest, should_stop):
+    """Updates from one training, wherever it runs; a failure becomes a message for the visitor."""
+    try:
+        if ON_ZEROGPU:
+            yield from train_on_gpu(request)
+            return
+        job = TrainingJob(request)
+        try:
+            for update in job.updates():
+                if should_stop():
+                    job.stop_soon()
+                yield update
+        finally:
+            job.stop()  # also when the visitor leaves: Gradio closes this generator
+    except TrainingError as error:
+        raise gr.Error(f"Training failed: {error}.") from None
+
+
+train_stream, train_api = training_events(run_training_job, MAX_TRAIN_SECONDS)
 
 
 CSS = (ROOT / "ui" / "page.css").read_text()
@@ -169,6 +243,18 @@ CURVE_NOTE = (
     "How each method's PSNR falls as the noise gets stronger, for this digit and this noise draw. "
     "**median** is a classic 3×3 median filter, no learning involved, for reference; **noisy** is the corrupted "
     "input itself. The black line marks the current strength."
+)
+TRAIN_NOTE = (
+    "Train a small denoising autoencoder here, in seconds, and watch it learn: its PSNR on held-out digits, and "
+    "its reconstructions, update as it trains. The lessons show what training decides: with noise and a loss "
+    "against the clean digit it learns to denoise; without noise, or with a loss against the noisy input, it "
+    f"does not. One training runs at a time on this server (at most {MAX_TRAIN_SECONDS:g} s); others wait "
+    "their turn."
+)
+INSIDE_NOTE = (
+    "What happens inside both autoencoders for the digit and noise on view: where each one goes wrong, what a "
+    "network trained without noise makes of the same input, what each keeps in its code, what its first layer "
+    "looks for, and what happens when it denoises its own output again and again."
 )
 # one submit per user change: .input fires on the user's own changes only, not when the page sets a value
 QUIET = dict(api_visibility="private", trigger_mode="always_last", show_progress="hidden")
@@ -240,13 +326,22 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
             elem_id="curve",
         )
         gr.Markdown(CURVE_NOTE, elem_id="curve-note")
+        with gr.Accordion("Inside the models", open=False, elem_id="inside-section") as inside_section:
+            gr.Markdown(INSIDE_NOTE, elem_id="inside-note")
+            inside = gr.HTML(inside_html(None, "Opening…"), elem_id="inside")
+        inside_open = gr.State(False)
+        with gr.Accordion("Train your own autoencoder", open=False, elem_id="train-section"):
+            gr.Markdown(TRAIN_NOTE, elem_id="train-note")
+            part = train_part(MAX_TRAIN_SECONDS)
+        yours = gr.State(None)  # the path of the visitor's trained model (a checkpoint zip), once there is one
 
         outputs = [digit_state, panels, curve]
         settings = [kind, strength, seed]
+        current = [digit_state, *settings, yours]
         # undocumented but callable over HTTP, like the page's other updates: a tampered value gets a message
         sketch.change(
             from_sketch,
-            [sketch, *settings],
+            [sketch, *settings, yours],
             [*outputs, strip],
             **{**QUIET, "api_visibility": "undocumented"},
             api_name="sketch",
@@ -255,19 +350,41 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         # scripts/bench_app.py times the page's full update through "update".
         upload.upload(
             from_upload,
-            [upload, *settings],
+            [upload, *settings, yours],
             [*outputs, strip],
             js=CLEAR_CANVAS_JS,
             **{**QUIET, "api_visibility": "undocumented"},
             api_name="update",
         )
         upload.clear(lambda: [*empty_view(), ""], None, [*outputs, strip], **QUIET)
-        strip.select(from_example, settings, [*outputs, strip, upload], **QUIET)
+        strip.select(from_example, [*settings, yours], [*outputs, strip, upload], **QUIET)
         for event in (kind.input, strength.input, seed.input):
-            event(view, [digit_state, *settings], outputs, **QUIET)
+            event(view, current, outputs, **QUIET)
         kind.input(noise_help, kind, kind_help, **QUIET)
-        fresh.click(new_seed, None, seed, **QUIET).then(view, [digit_state, *settings], outputs, **QUIET)
+        fresh.click(new_seed, None, seed, **QUIET).then(view, current, outputs, **QUIET)
         copy.click(None, [*settings, strip], None, js=COPY_LINK_JS)
+        # the Inside view follows every new comparison while open, after the panels (never delaying them)
+        inside_inputs = [digit_state, *settings, inside_open]
+        panels.change(inside_view, inside_inputs, inside, **QUIET)
+        inside_section.expand(lambda: True, None, inside_open, **QUIET).then(
+            inside_view, inside_inputs, inside, **QUIET
+        )
+        inside_section.collapse(lambda: False, None, inside_open, **QUIET)
+
+        # Train: one training at a time on the whole server (Gradio queues the rest and shows their place)
+        part.lesson.input(apply_lesson, part.lesson, [part.lesson_note, part.kinds, part.target], **QUIET)
+        train_inputs = [part.architecture, part.kinds, part.max_strength, part.target, part.seconds, part.seed]
+        training = part.start.click(
+            train_stream,
+            [*train_inputs, digit_state, *settings],
+            [part.status, part.curve, part.shown, part.download, yours],
+            api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="train",
+        )
+        # the new model joins the comparison on view as a fifth panel
+        training.success(view, current, outputs, **QUIET)
+        part.stop.click(stop_training, None, None, **QUIET)
         demo.load(opening, None, [*settings, kind_help, *outputs, strip], **QUIET)
 
         # The API endpoint: an image file in, the four images and the metrics out. It has inputs of its own, with
@@ -282,7 +399,25 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
             api_outputs = [gr.Image(label=title, format="png") for title in PANELS.values()]
             api_outputs.append(gr.JSON(label="metrics"))
             api_trigger = gr.Button()
+            train_api_inputs = [
+                gr.Textbox(value="linear", label="architecture"),
+                gr.JSON(value=list(NOISE_KINDS), label="kinds"),
+                gr.Number(value=1.0, label="max_strength"),
+                gr.Textbox(value="clean", label="target"),
+                gr.Number(value=20, label="seconds"),
+                gr.Number(value=0, label="seed"),
+            ]
+            train_api_outputs = [gr.JSON(label="metrics"), gr.File(label="checkpoint")]
+            train_trigger = gr.Button()
         api_trigger.click(denoise, api_inputs, api_outputs, api_name="denoise")
+        train_trigger.click(
+            train_api,
+            train_api_inputs,
+            train_api_outputs,
+            api_name="train",
+            concurrency_limit=1,
+            concurrency_id="train",
+        )
     return demo
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 METHODS = ("noisy", "linear", "conv", "median")  # what the curve shows; "noisy" is the corrupted input itself
 TIE_DB = 0.05  # PSNR differences below this are a tie
+LOW_CONFIDENCE = 0.7  # a clean input the classifier reads with less confidence than this is not much like a digit
 
 
 @dataclass
@@ -29,6 +30,9 @@ class Comparison:
     scores: dict[str, dict[str, float]]  # noisy / linear / conv -> {"psnr": dB, "ssim": ...}; psnr may be inf
     better: str  # "linear", "conv" or "tie"
     curve: dict[str, list[float]] = field(default_factory=dict)  # "strength" and one PSNR list per METHODS entry
+    # the classifier's reading of each panel: name -> (label, confidence in [0, 1]); empty without a classifier
+    readings: dict[str, tuple[int, float]] = field(default_factory=dict)
+    yours: np.ndarray | None = None  # the visitor's live-trained model's reconstruction, when there is one
 
 
 def winner(scores: dict[str, dict[str, float]], tie_db: float = TIE_DB) -> str:
@@ -37,6 +41,18 @@ def winner(scores: dict[str, dict[str, float]], tie_db: float = TIE_DB) -> str:
     if math.isnan(gap) or abs(gap) < tie_db:  # both perfect (inf - inf) counts as a tie too
         return "tie"
     return "conv" if gap > 0 else "linear"
+
+
+def identity_flips(readings: dict[str, tuple[int, float]], names=("linear", "conv")) -> list[str]:
+    """The `names` whose image reads as a different digit from the clean one: an identity flip."""
+    if "clean" not in readings:
+        return []
+    return [name for name in names if name in readings and readings[name][0] != readings["clean"][0]]
+
+
+def looks_like_a_digit(readings: dict[str, tuple[int, float]], threshold: float = LOW_CONFIDENCE) -> bool:
+    """False when the classifier reads the clean input with less than `threshold` confidence (True without one)."""
+    return "clean" not in readings or readings["clean"][1] >= threshold
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

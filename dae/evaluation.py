@@ -89,9 +89,19 @@ def run_model(model: nn.Module, noisy: Tensor, *, batch_size: int = 1000) -> Ten
     return torch.cat([model(chunk).float() for chunk in noisy.split(batch_size)])
 
 
-def score(clean: Tensor, restored: Tensor) -> dict[str, float]:
-    """Mean per-image PSNR (dB) and SSIM."""
-    return {"psnr": psnr(clean, restored).mean().item(), "ssim": ssim(clean, restored).mean().item()}
+def score(
+    clean: Tensor, restored: Tensor, *, labels: Tensor | None = None, classifier: nn.Module | None = None
+) -> dict[str, float]:
+    """Mean per-image PSNR (dB) and SSIM; with labels and a classifier, also its accuracy on `restored`."""
+    scores = {"psnr": psnr(clean, restored).mean().item(), "ssim": ssim(clean, restored).mean().item()}
+    if classifier is not None and labels is not None:
+        scores["accuracy"] = accuracy(classifier, restored, labels)
+    return scores
+
+
+def accuracy(classifier: nn.Module, images: Tensor, labels: Tensor) -> float:
+    """The share of `images` the classifier reads as their label: does the digit survive?"""
+    return (run_model(classifier, images).argmax(1) == labels).float().mean().item()
 
 
 def evaluate(
@@ -101,11 +111,18 @@ def evaluate(
     *,
     seed: int = 1234,
     noisy: dict[str, Tensor] | None = None,
+    labels: Tensor | None = None,
+    classifier: nn.Module | None = None,
 ) -> dict[str, dict[str, float]]:
-    """Score a model (or any function noisy -> restored) on every setting of the protocol."""
+    """Score a model (or any function noisy -> restored) on every setting of the protocol.
+
+    With the images' labels and a classifier, each setting also gets "accuracy": the classifier's on the output.
+    """
     noisy = noisy if noisy is not None else noisy_versions(images, settings, seed=seed)
     apply = (lambda x: run_model(method, x)) if isinstance(method, nn.Module) else method
-    return {name: score(images, apply(corrupted)) for name, corrupted in noisy.items()}
+    return {
+        name: score(images, apply(corrupted), labels=labels, classifier=classifier) for name, corrupted in noisy.items()
+    }
 
 
 def protocol_mean(results: dict[str, dict[str, float]], metric: str = "psnr") -> float:
@@ -119,10 +136,11 @@ def format_table(results: dict[str, dict[str, dict[str, float]]], metric: str = 
     settings = list(next(iter(results.values())))
     header = ["method", *settings, "mean (7 bar settings)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    digits = 2 if metric == "psnr" else 3
+    formats = {"psnr": "{:.2f}", "ssim": "{:.3f}", "accuracy": "{:.1%}"}
+    shown = formats.get(metric, "{:.4f}").format
     for method, scores in results.items():
-        cells = [f"{scores[s][metric]:.{digits}f}" for s in settings]
+        cells = [shown(scores[s][metric]) for s in settings]
         has_bar = all(setting_name(k, v) in scores for k, v in PROTOCOL)
-        mean = f"{protocol_mean(scores, metric):.{digits}f}" if has_bar else ""
+        mean = shown(protocol_mean(scores, metric)) if has_bar else ""
         lines.append("| " + " | ".join([method, *cells, mean]) + " |")
     return "\n".join(lines)

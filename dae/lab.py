@@ -20,48 +20,76 @@ import torch
 from torch import nn
 
 from .baselines import median_filter
-from .checkpoint import load_model
+from .checkpoint import CheckpointError, load_model
 from .comparison import METHODS, Comparison, winner
+from .inside import Inside, look_inside, read_digits
+from .live import TrainingError, load_model_zip
 from .metrics import psnr, ssim
 from .noise import check_noise, corrupt
 from .training import bf16_available
 
 CURVE_STRENGTHS = (0.1, 0.4, 0.7, 1.0)  # plus the current strength: five images, one batch per model
+YOUR_MODELS_KEPT = 8  # live-trained models kept loaded, most recently used first
 CURVE_CACHE_SIZE = 256  # curves kept, one per (digit, kind, seed): moving the slider reuses them
 
 
 class DenoisingLab:
-    """The two shipped models, ready to compare on single digits.
+    """The two shipped models, ready to compare on single digits, and to look inside (`inspect`).
 
-    workers: threads that share the conv model's batch in `compare` (1: the calling thread alone).
+    classifier: reads each panel's digit (optional); plain: the plain autoencoder the Inside view shows
+    beside the linear DAE (optional). workers: threads that share the conv model's batch in `compare`
+    (1: the calling thread alone).
     """
 
-    def __init__(self, linear: nn.Module, conv: nn.Module, *, bf16: bool | None = None, workers: int = 2):
-        # On CPUs with native bfloat16 the conv model runs about twice as fast in bf16 with channels_last;
-        # its outputs move by less than 0.01 (measured). The linear model is cheap: it stays in float32.
+    def __init__(
+        self,
+        linear: nn.Module,
+        conv: nn.Module,
+        *,
+        classifier: nn.Module | None = None,
+        plain: nn.Module | None = None,
+        bf16: bool | None = None,
+        workers: int = 2,
+    ):
+        # On CPUs with native bfloat16 the conv model runs in bf16 with channels_last where that is faster
+        # (docs/serving.md); its outputs move by less than 0.01. The linear model is cheap: it stays in float32.
         self.bf16 = bf16_available() if bf16 is None else bf16
         self.linear = linear.eval()
-        self.conv = conv.eval().to(memory_format=torch.channels_last) if self.bf16 else conv.eval()
+        self.classifier = classifier.eval() if classifier is not None else None  # reads the panels' digits
+        self.plain = plain.eval() if plain is not None else None  # the linear architecture trained without noise
+        self.conv = conv.eval()  # as trained: the Inside view reads its layers
+        self._conv_fast = inference_form(conv)  # BatchNorm folded into the convs, channels_last: for compare
         # workers > 1 splits the conv model's batch (the curve's five images) across that many threads
         self.workers = max(1, workers)
         self._pool = ThreadPoolExecutor(self.workers - 1, thread_name_prefix="conv") if self.workers > 1 else None
         self._curves: OrderedDict[tuple, dict[str, list[float]]] = OrderedDict()
+        self._yours: OrderedDict[tuple, nn.Module] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
     def from_checkpoints(cls, folder: str | Path = "checkpoints") -> DenoisingLab:
         folder = Path(folder)
-        return cls(load_model(folder / "linear"), load_model(folder / "conv"))
+        models = {name: load_model(folder / name) for name in ("linear", "conv", "classifier", "linear_plain")}
+        return cls(models["linear"], models["conv"], classifier=models["classifier"], plain=models["linear_plain"])
 
     @torch.inference_mode()
     def compare(
-        self, digit: np.ndarray, kind: str, strength: float, seed: int = 0, *, curve: bool = True
+        self,
+        digit: np.ndarray,
+        kind: str,
+        strength: float,
+        seed: int = 0,
+        *,
+        curve: bool = True,
+        yours: str | None = None,
     ) -> Comparison:
         """Corrupt `digit` with (kind, strength, seed), denoise it with both models, score it.
 
         With curve=True, also the PSNR of the noisy input, both models and a 3x3
         median filter at every strength of CURVE_STRENGTHS plus the current one.
         Every strength uses the same seed, so the curve is one noise draw, scaled.
+        yours: the path of a checkpoint zip from live training (`dae.live`): that model's
+        reconstruction and scores join the result as "yours".
         """
         strength = check_noise(kind, strength)
         clean = torch.as_tensor(np.asarray(digit, dtype=np.float32)).reshape(1, 1, 28, 28)
@@ -76,10 +104,18 @@ class DenoisingLab:
         reference = clean.expand_as(noisy)
         psnrs = {name: psnr(reference, out) for name, out in outputs.items()}
         shown = ("noisy", "linear", "conv")
+        if yours is not None:
+            outputs["yours"] = self._your_model(yours)(noisy[:1]).float()
+            psnrs["yours"] = psnr(clean, outputs["yours"])
+            shown = (*shown, "yours")
         panels = torch.cat([outputs[name][:1] for name in shown])
         ssims = ssim(clean.expand_as(panels), panels)  # one call for the three panels
         scores = {name: {"psnr": psnrs[name][0].item(), "ssim": ssims[i].item()} for i, name in enumerate(shown)}
         better = winner(scores)
+        readings = {}
+        if self.classifier is not None:
+            batch = torch.cat([clean, *(outputs[name][:1] for name in shown)])
+            readings = dict(zip(["clean", *shown], read_digits(self.classifier, batch), strict=True))
         curve_data = {}
         if curve:
             if cached is None:
@@ -94,7 +130,35 @@ class DenoisingLab:
             scores=scores,
             better=better,
             curve=curve_data,
+            readings=readings,
+            yours=outputs["yours"][0, 0].numpy() if yours is not None else None,
         )
+
+    def _your_model(self, path: str) -> nn.Module:
+        """A live-trained model, loaded once per checkpoint file (the few most recent are kept)."""
+        file = Path(path)
+        try:
+            key = (str(file), file.stat().st_mtime_ns)
+            with self._lock:
+                if key in self._yours:
+                    self._yours.move_to_end(key)
+                    return self._yours[key]
+            model = load_model_zip(file.read_bytes())
+        except (OSError, ValueError, TrainingError, CheckpointError) as error:
+            raise ValueError(f"your trained model could not be loaded ({error}); train it again") from None
+        with self._lock:
+            self._yours[key] = model
+            while len(self._yours) > YOUR_MODELS_KEPT:
+                self._yours.popitem(last=False)
+        return model
+
+    @torch.inference_mode()
+    def inspect(self, digit: np.ndarray, kind: str, strength: float, seed: int = 0) -> Inside:
+        """The Inside view of `digit` under (kind, strength, seed): the same noisy input as `compare` gives."""
+        strength = check_noise(kind, strength)
+        clean = torch.as_tensor(np.asarray(digit, dtype=np.float32)).reshape(1, 1, 28, 28)
+        noisy = self._corrupt(clean, kind, [strength], seed)
+        return look_inside(self.linear, self.conv, noisy, clean, classifier=self.classifier, plain=self.plain)
 
     def _run_conv(self, noisy: torch.Tensor) -> torch.Tensor:
         if self._pool is None or len(noisy) < 2:
@@ -107,10 +171,9 @@ class DenoisingLab:
 
     @torch.inference_mode()  # thread-local: the pool's threads need it too
     def _conv_forward(self, noisy: torch.Tensor) -> torch.Tensor:
-        if not self.bf16:
-            return self.conv(noisy)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            return self.conv(noisy.contiguous(memory_format=torch.channels_last)).float().contiguous()
+        noisy = noisy.contiguous(memory_format=torch.channels_last)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            return self._conv_fast(noisy).float().contiguous()
 
     @staticmethod
     def _corrupt(clean: torch.Tensor, kind: str, strengths: list[float], seed: int) -> torch.Tensor:
@@ -129,6 +192,18 @@ class DenoisingLab:
             self._curves[key] = curve
             while len(self._curves) > CURVE_CACHE_SIZE:
                 self._curves.popitem(last=False)
+
+
+def inference_form(model: nn.Module) -> nn.Module:
+    """A copy of `model` for fast inference: BatchNorm folded into the convolutions before it, channels_last.
+
+    Same outputs within float rounding (eval mode only). torch.fx does the folding; the original is untouched.
+    """
+    if not any(isinstance(m, nn.Conv2d) for m in model.modules()):
+        return model.eval()
+    from torch.fx.experimental.optimization import fuse
+
+    return fuse(model.eval()).to(memory_format=torch.channels_last)
 
 
 def _insert_point(curve: dict[str, list[float]], strength: float, values: dict[str, float]) -> dict[str, list[float]]:

@@ -4,6 +4,7 @@
     import gradio                     # ...meanwhile, on the other core
     lab.wait_ready()                  # LabError, with the reason, if the models did not load
     result = lab.compare(digit, "gaussian", 0.5, seed=0)   # a Comparison, as DenoisingLab.compare gives
+    inside = lab.inspect(digit, "gaussian", 0.5, seed=0)   # an Inside, as DenoisingLab.inspect gives
 
 Why: importing torch takes about 1.3 s here and importing Gradio about 2.5 s.
 Both hold Python's global lock, so in one process they add up, while two
@@ -36,7 +37,9 @@ if TYPE_CHECKING:  # not at run time: numpy's import would delay the child's sta
     import numpy as np
 
     from .comparison import Comparison
+    from .inside import Inside
 
+SERVED = ("compare", "inspect")  # the DenoisingLab methods the child runs for the web server
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)  # so the child finds `dae` from any working folder
 
 
@@ -94,14 +97,28 @@ class LabProcess:
             self._ready = True
 
     def compare(
-        self, digit: np.ndarray, kind: str, strength: float, seed: int = 0, *, curve: bool = True
+        self,
+        digit: np.ndarray,
+        kind: str,
+        strength: float,
+        seed: int = 0,
+        *,
+        curve: bool = True,
+        yours: str | None = None,
     ) -> Comparison:
         """DenoisingLab.compare, run in the child; its exceptions are raised here."""
+        return self._call("compare", digit, kind, strength, seed, curve=curve, yours=yours)
+
+    def inspect(self, digit: np.ndarray, kind: str, strength: float, seed: int = 0) -> Inside:
+        """DenoisingLab.inspect, run in the child; its exceptions are raised here."""
+        return self._call("inspect", digit, kind, strength, seed)
+
+    def _call(self, method: str, *args, **kwargs):
         self.wait_ready()
         free = self._free  # this child's connections
         connection = free.get()
         try:
-            connection.send((digit, kind, strength, seed, curve))
+            connection.send((method, args, kwargs))
             if not connection.poll(self.timeout):
                 raise TimeoutError
             status, value = connection.recv()
@@ -142,10 +159,21 @@ class LocalLab:
                 self._lab = _load(self.folder, self.threads)
 
     def compare(
-        self, digit: np.ndarray, kind: str, strength: float, seed: int = 0, *, curve: bool = True
+        self,
+        digit: np.ndarray,
+        kind: str,
+        strength: float,
+        seed: int = 0,
+        *,
+        curve: bool = True,
+        yours: str | None = None,
     ) -> Comparison:
         self.wait_ready()
-        return self._lab.compare(digit, kind, strength, seed, curve=curve)
+        return self._lab.compare(digit, kind, strength, seed, curve=curve, yours=yours)
+
+    def inspect(self, digit: np.ndarray, kind: str, strength: float, seed: int = 0) -> Inside:
+        self.wait_ready()
+        return self._lab.inspect(digit, kind, strength, seed)
 
     def close(self) -> None:
         pass
@@ -194,11 +222,13 @@ def _serve(folder: str, threads: int, fds: list[int]) -> None:
 def _answer(lab, connection: Connection) -> None:
     while True:
         try:
-            digit, kind, strength, seed, curve = connection.recv()
+            method, args, kwargs = connection.recv()
         except (EOFError, OSError):
             return  # the web server has closed the connection: it stopped
         try:
-            reply = ("ok", lab.compare(digit, kind, strength, seed, curve=curve))
+            if method not in SERVED:
+                raise ValueError(f"the model process serves {', '.join(SERVED)}, not {method!r}")
+            reply = ("ok", getattr(lab, method)(*args, **kwargs))
         except Exception as error:  # noqa: BLE001 - handed to the caller, which raises it
             reply = ("error", error)
         try:

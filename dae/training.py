@@ -1,10 +1,14 @@
-"""Blind denoising training with resumable, atomic checkpoints.
+"""The one training loop: blind denoising (and the digit classifier), with resumable, atomic checkpoints.
 
     fit(model, train_images, val_images, out="checkpoints/conv", epochs=40)
+    fit(DigitClassifier(), train_images, val_images, train_labels=..., val_labels=..., out=..., kinds=())
 
 Every batch is augmented, then each image gets a random noise kind and
 strength (fresh noise every batch, see `random_corruption`); the loss is
-the per-image PSNR against the *clean* image (see `training_loss`). After
+the per-image PSNR against the *clean* image (see `training_loss`), or against
+the corrupted input itself with target="noisy" (a model that learns to copy
+the noise). kinds=() trains a plain autoencoder: no noise at all. With labels,
+the model is a classifier and the loss is cross-entropy against them. After
 every epoch the model is saved to `out` (config.json + model.safetensors) and
 the full training state (optimizer, scheduler, RNG, history) to
 `out + ".state.pt"`, both atomically, so `resume=True` continues from the last
@@ -14,6 +18,7 @@ completed epoch even after a kill -9.
 from __future__ import annotations
 
 import io
+import math
 import shutil
 import time
 from collections.abc import Callable
@@ -38,7 +43,39 @@ def bf16_available() -> bool:
         return False
 
 
+def pick_device(name: str = "auto") -> torch.device:
+    """The torch device for `name`: "auto" takes a CUDA GPU, else an Apple GPU (mps), else the CPU.
+
+    Any other name ("cpu", "cuda", "cuda:1", "mps") is checked: a ValueError says when it is not there.
+    """
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps") from None
+    missing = (device.type == "cuda" and not torch.cuda.is_available()) or (
+        device.type == "mps" and not torch.backends.mps.is_available()
+    )
+    if missing:
+        raise ValueError(f"device {name!r} is not available on this machine; use --device auto or cpu")
+    return device
+
+
+def one_cycle(fraction: float, warmup: float = 0.15, start: float = 1 / 25) -> float:
+    """The learning rate's factor at `fraction` of training: a linear warm-up from `start`, then a cosine to zero."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    if fraction < warmup:
+        return start + (1 - start) * fraction / warmup
+    return 0.5 * (1 + math.cos(math.pi * (fraction - warmup) / (1 - warmup)))
+
+
 LOSSES = ("bce", "mse", "psnr")
+TARGETS = ("clean", "noisy")  # what the loss compares the output with: a DAE, or a model that learns to copy the noise
 
 
 def training_loss(logits: Tensor, clean: Tensor, kind: str = "psnr") -> Tensor:
@@ -71,7 +108,7 @@ def fit(
     train_images: Tensor,
     val_images: Tensor,
     *,
-    out: str | Path,
+    out: str | Path | None,
     epochs: int = 30,
     batch_size: int = 128,
     lr: float = 2e-3,
@@ -81,40 +118,64 @@ def fit(
     max_strength: float = 1.0,
     strength_power: float = 1.0,
     bf16: bool | None = None,
-    augmentation: bool = True,
+    augmentation: float = 0.25,
     pixel_shift: float = 0.0,
     loss: str = "psnr",
     kinds: tuple[str, ...] = NOISE_KINDS,
+    target: str = "clean",
+    train_labels: Tensor | None = None,
+    val_labels: Tensor | None = None,
+    device: str | torch.device = "cpu",
+    seconds: float | None = None,
     metadata: dict | None = None,
     progress: Callable[[dict], None] | None = None,
 ) -> dict:
     """Train `model` on clean `train_images`; return the history (one dict per epoch).
 
-    augmentation: resample a quarter of the images (see `augment`); pixel_shift: the share of
-    images then moved by up to one whole pixel each way (see `shift_whole_pixels`), 0 for none.
-    progress(info) is called after every batch with {"epoch", "step", "steps", "loss"}
-    and after every epoch with {"epoch", "val_psnr", ...} added.
+    augmentation: the share of images resampled (see `augment`), 0 or False for none; pixel_shift: the
+    share of images then moved by up to one whole pixel each way (see `shift_whole_pixels`), 0 for none.
+    kinds: the noise kinds drawn from, () for none; target: "clean" (a DAE) or "noisy" (the loss
+    against the corrupted input). device: where the model runs; batches are made on the CPU.
+    seconds: a time budget. Training stops when it is spent (the epoch under way is then validated
+    and saved as it stands), and the learning-rate schedule follows the clock instead of the steps;
+    `epochs` is then only an upper bound.
+    progress(info) is called after every batch with {"epoch", "step", "steps", "loss"} and after
+    every epoch with {"epoch", "val_psnr", ...} added ("val_accuracy" for a classifier); if it
+    returns True, training stops after that batch (the last completed epoch stays saved).
+    out: the checkpoint folder, written after every epoch; None saves nothing (save the returned model).
     """
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; valid targets: {', '.join(TARGETS)}")
+    classify = train_labels is not None
     torch.manual_seed(seed)
-    bf16 = bf16_available() if bf16 is None else bf16
+    device = torch.device(device)
+    bf16 = (bf16_available() if bf16 is None else bf16) and device.type == "cpu"
+    model = model.to(device)
     channels_last = any(isinstance(m, nn.Conv2d) for m in model.modules())
     if channels_last:  # with bf16 autocast, about twice as fast for the convs on a CPU
         model = model.to(memory_format=torch.channels_last)
     steps_per_epoch = -(-len(train_images) // batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch, pct_start=0.15
-    )
+    started = time.perf_counter()
+    elapsed = 0.0
+    if seconds:
+        # the same one-cycle shape as below, over the time budget: warm up, then anneal as the clock runs out
+        clock = lambda: elapsed + time.perf_counter() - started  # noqa: E731 - reads the loop's current values
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: one_cycle(clock() / seconds))
+    else:
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch, pct_start=0.15
+        )
     generator = torch.Generator().manual_seed(seed)
     # fixed noisy validation set: the same images and noise every epoch, so val PSNR is comparable
-    val_noisy = random_corruption(
-        val_images, max_strength=max_strength, generator=torch.Generator().manual_seed(seed + 1)
-    )
+    val_noisy = _corrupt(val_images, kinds, max_strength, 1.0, torch.Generator().manual_seed(seed + 1))
     history: list[dict] = []
-    start_epoch, elapsed = 0, 0.0
+    start_epoch = 0
+    described: dict = dict(metadata or {})  # what the checkpoint's config.json says, completed every epoch
 
-    _remove_leftovers(Path(out))
-    if resume and state_path(out).is_file():
+    if out is not None:
+        _remove_leftovers(Path(out))
+    if resume and out is not None and state_path(out).is_file():
         state = torch.load(state_path(out), weights_only=True)  # tensors and plain containers only, no arbitrary pickle
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
@@ -128,40 +189,54 @@ def fit(
         model.train()
         order = torch.randperm(len(train_images), generator=generator)
         total, count = 0.0, 0
+        stopped = out_of_time = False
         for step, rows in enumerate(order.split(batch_size)):
             clean = train_images[rows]
             if augmentation:
-                clean = augment(clean, generator=generator)
+                clean = augment(clean, generator=generator, probability=float(augmentation))
             if pixel_shift:
                 clean = shift_whole_pixels(clean, generator=generator, probability=pixel_shift)
-            noisy = random_corruption(
-                clean, kinds=kinds, max_strength=max_strength, strength_power=strength_power, generator=generator
-            )
+            noisy = _corrupt(clean, kinds, max_strength, strength_power, generator)
+            noisy, clean = noisy.to(device), clean.to(device)
             if channels_last:
                 noisy = noisy.contiguous(memory_format=torch.channels_last)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 logits = model.logits(noisy)
-            objective = training_loss(logits.float(), clean, loss)
+            if classify:
+                objective = F.cross_entropy(logits.float(), train_labels[rows].to(device))
+            else:
+                objective = training_loss(logits.float(), clean if target == "clean" else noisy, loss)
             optimizer.zero_grad(set_to_none=True)
             objective.backward()
             optimizer.step()
             scheduler.step()
             total, count = total + objective.item() * len(rows), count + len(rows)
-            if progress:
-                progress({"epoch": epoch + 1, "step": step + 1, "steps": steps_per_epoch, "loss": objective.item()})
+            if progress and progress(
+                {"epoch": epoch + 1, "step": step + 1, "steps": steps_per_epoch, "loss": objective.item()}
+            ):
+                stopped = True
+                break
+            if seconds and elapsed + time.perf_counter() - started >= seconds:
+                out_of_time = True
+                break
+        if stopped:  # the epoch under way is dropped, but its time was spent
+            elapsed += time.perf_counter() - started
+            break
 
-        val_psnr = psnr(val_images, run_model(model, val_noisy)).mean().item()
+        outputs = run_model(model, val_noisy.to(device)).cpu()
+        if classify:
+            score = {"val_accuracy": (outputs.argmax(1) == val_labels).float().mean().item()}
+        else:
+            score = {"val_psnr": psnr(val_images, outputs).mean().item()}
         elapsed += time.perf_counter() - started
-        history.append({"epoch": epoch + 1, "loss": total / count, "val_psnr": val_psnr, "seconds": elapsed})
-        save_model(
-            model,
-            out,
+        history.append({"epoch": epoch + 1, "loss": total / count, **score, "seconds": elapsed})
+        described = dict(
             epochs=epoch + 1,
             planned_epochs=epochs,
             train_seconds=round(elapsed, 1),
-            val_psnr=round(val_psnr, 3),
+            **{name: round(value, 4) for name, value in score.items()},
             noise_kinds=list(kinds),
-            loss=loss,
+            **({} if classify else {"loss": loss, "target": target}),
             max_strength=max_strength,
             strength_power=strength_power,
             batch_size=batch_size,
@@ -172,25 +247,44 @@ def fit(
             seed=seed,
             **(metadata or {}),
         )
-        buffer = io.BytesIO()
-        torch.save(
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "generator": generator.get_state(),
-                "torch_rng": torch.get_rng_state(),
-                "history": history,
-                "epoch": epoch + 1,
-                "elapsed": elapsed,
-            },
-            buffer,
-        )
-        atomic_write_bytes(state_path(out), buffer.getvalue())
-        if progress:
-            progress(dict(history[-1], steps=steps_per_epoch, step=steps_per_epoch))
+        if out is not None:
+            _save(out, model, described, optimizer, scheduler, generator, history, elapsed)
+        if progress and progress(dict(history[-1], steps=steps_per_epoch, step=steps_per_epoch)):
+            break
+        if out_of_time:
+            break
     model.eval()
-    return {"history": history, "seconds": elapsed, "resumed_from": start_epoch}
+    return {"history": history, "seconds": elapsed, "resumed_from": start_epoch, "metadata": described}
+
+
+def _save(out, model, described, optimizer, scheduler, generator, history, elapsed) -> None:
+    """The model's checkpoint, then the whole training state, both atomically."""
+    save_model(model, out, **described)
+    buffer = io.BytesIO()
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "generator": generator.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "history": history,
+            "epoch": described["epochs"],
+            "elapsed": elapsed,
+        },
+        buffer,
+    )
+    atomic_write_bytes(state_path(out), buffer.getvalue())
+
+
+def _corrupt(
+    clean: Tensor, kinds: tuple[str, ...], max_strength: float, strength_power: float, generator: torch.Generator
+) -> Tensor:
+    if not kinds:  # a plain autoencoder (or a classifier): no noise
+        return clean
+    return random_corruption(
+        clean, kinds=kinds, max_strength=max_strength, strength_power=strength_power, generator=generator
+    )
 
 
 def _remove_leftovers(out: Path) -> None:

@@ -5,7 +5,9 @@
 Writes tests/fixtures/MNIST/raw/ in torchvision's IDX layout: the first 256
 training and 256 test digits, so `dae.load_dataset(root="tests/fixtures")`
 works without the network. Also writes examples/0.png ... 9.png for the app:
-the first test digit of each class after the fixture's 256.
+the first test digit of each class after the fixture's 256. And writes
+assets/mnist-train.npz for the page's live training: every training digit and
+500 held-out test digits (those after the fixture's 256), as uint8.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=256, help="digits per split")
     parser.add_argument("--out", default="tests/fixtures", help="fixture root")
     parser.add_argument("--examples", default="examples", help="folder for the app's example digits")
+    parser.add_argument("--assets", default="assets", help="folder for the live training's data file")
+    parser.add_argument("--held-out", type=int, default=500, help="test digits in the live training's data file")
     args = parser.parse_args()
     source, target = Path(args.data_dir) / "MNIST" / "raw", Path(args.out) / "MNIST" / "raw"
     target.mkdir(parents=True, exist_ok=True)
@@ -54,6 +58,16 @@ def main() -> None:
         index = args.count + int(np.flatnonzero(labels[args.count :] == digit)[0])
         Image.fromarray(images[index]).save(Path(args.examples) / f"{digit}.png")
     print(f"wrote 10 example digits to {args.examples}")
+    held_out = slice(args.count, args.count + args.held_out)
+    Path(args.assets).mkdir(exist_ok=True)
+    np.savez_compressed(
+        Path(args.assets) / "mnist-train.npz",
+        train_images=read_idx(source / FILES["train"][0]),
+        train_labels=read_idx(source / FILES["train"][1]),
+        test_images=images[held_out],
+        test_labels=labels[held_out],
+    )
+    print(f"wrote {Path(args.assets) / 'mnist-train.npz'}")
 
 
 if __name__ == "__main__":

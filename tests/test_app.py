@@ -192,6 +192,70 @@ def test_denoise_through_gradio_client(client, digits, tmp_path):
     assert metrics["better"] in ("linear", "conv", "tie")
     again = client.predict(handle_file(path), "gaussian", 0.5, 7, api_name="/denoise")[-1]
     assert again == metrics
+    # the classifier's reading of every image: the fixture digit 3 is a 0 (MNIST test digit 3)
+    for name in ("clean", "noisy", "linear", "conv"):
+        assert 0 <= metrics[name]["label"] <= 9 and 0.1 <= metrics[name]["confidence"] <= 1, name
+    assert metrics["clean"]["label"] == 0 and metrics["conv"]["label"] == 0
+
+
+def test_train_through_gradio_client(client):
+    info = client.view_api(print_info=False, return_format="dict")
+    assert [p["parameter_name"] for p in info["named_endpoints"]["/train"]["parameters"]] == [
+        "architecture",
+        "kinds",
+        "max_strength",
+        "target",
+        "seconds",
+        "seed",
+    ]
+    metrics, checkpoint = client.predict(
+        architecture="linear",
+        kinds=["gaussian", "masking"],
+        max_strength=1.0,
+        target="clean",
+        seconds=2,
+        seed=0,
+        api_name="/train",
+    )
+    assert metrics["kinds"] == ["gaussian", "masking"] and metrics["epochs"] >= 1
+    assert set(metrics["val_psnr_by_kind"]) == set(NOISE_KINDS)
+    assert metrics["val_psnr"] > metrics["noisy_psnr"]
+    from dae.live import load_model_zip
+
+    with open(checkpoint, "rb") as file:
+        model = load_model_zip(file.read())
+    assert model.config["bottleneck"] == 64
+
+
+@pytest.mark.parametrize(
+    "params,named",
+    [
+        (["mlp", ["gaussian"], 1.0, "clean", 2, 0], "linear, conv"),
+        (["linear", ["fog"], 1.0, "clean", 2, 0], "gaussian, masking"),
+        (["linear", [], 1.0, "dirty", 2, 0], "clean, noisy"),
+        (["linear", [], 1.0, "clean", 999, 0], "from 1 to 30"),
+    ],
+)
+def test_train_rejects_bad_parameters_with_a_message(client, params, named):
+    with pytest.raises(Exception) as error:
+        client.predict(*params, api_name="/train")
+    assert named in str(error.value) and "Traceback" not in str(error.value)
+
+
+def test_one_training_at_a_time(client):
+    # two trainings submitted at once: the second waits in the queue until the first is done
+    from gradio_client.utils import Status
+
+    first = client.submit("linear", [], 1.0, "clean", 3, 0, api_name="/train")
+    second = client.submit("linear", [], 1.0, "clean", 2, 1, api_name="/train")
+    seen = []
+    while not second.done():
+        seen.append((first.status().code, second.status().code))
+        time.sleep(0.05)
+    assert first.result()[0]["seed"] == 0 and second.result()[0]["seed"] == 1
+    # never both at work; and the second was still unfinished after the first finished (it waited)
+    assert (Status.PROCESSING, Status.PROCESSING) not in seen, seen
+    assert any(a == Status.FINISHED and b != Status.FINISHED for a, b in seen), seen
 
 
 def test_api_calls_leave_no_files_behind(client, digits, tmp_path):

@@ -274,3 +274,46 @@ def test_the_api_page_is_reachable_from_the_footer(browser, server_url):
     page = open_page(browser, server_url)
     page.get_by_text("Use via API").click()
     page.wait_for_selector("text=/denoise")
+
+
+def test_the_inside_view_shows_its_pictures_and_follows_the_digit(browser, server_url):
+    page = open_page(browser, server_url, viewport={"width": 1280, "height": 900})
+    readings = page.eval_on_selector_all("#panels .reads", "r => r.map(e => e.textContent)")
+    assert len(readings) == 4 and all(text.startswith("reads ") for text in readings), readings
+    page.get_by_text("Inside the models").click()
+    page.wait_for_selector("#inside .inside-card img")
+    cards = page.eval_on_selector_all("#inside .inside-card h4", "h => h.map(e => e.textContent)")
+    assert len(cards) == 5, cards
+    loaded = page.eval_on_selector_all("#inside img", "i => i.filter(x => x.complete && x.naturalWidth > 0).length")
+    assert loaded >= 20
+    first = page.eval_on_selector("#inside img", "i => i.src")
+    before = panel_sources(page)
+    page.locator("#examples button[data-index='3']").click()
+    wait_for_new_panels(page, before)
+    page.wait_for_function("first => document.querySelector('#inside img').src !== first", arg=first)
+    page.locator("#inside-section").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "9-inside.png"), full_page=True)
+    assert_no_error_toast(page)
+
+
+def test_a_short_training_moves_the_curve_and_adds_a_fifth_panel(browser, server_url):
+    page = open_page(browser, server_url, viewport={"width": 1280, "height": 900})
+    page.get_by_text("Train your own autoencoder").click()
+    seconds = page.locator("#train-seconds input[type='number']")
+    seconds.fill("3")
+    seconds.press("Enter")
+    page.locator("#train-start").click()
+    page.wait_for_selector("#train-shown img")  # reconstructions while it trains
+    page.wait_for_function("() => document.querySelector('#train-status').textContent.includes('epoch')")
+    first = page.inner_text("#train-status")
+    # the status (epoch, held-out PSNR) and the curve move while it trains
+    page.wait_for_function("first => document.querySelector('#train-status').textContent !== first", arg=first)
+    page.wait_for_function("() => document.querySelector('#train-status').textContent.includes('Done')", timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('#panels img').length === 5")
+    assert "Your model" in page.inner_text("#panels .panel-yours")
+    # the curve has points: the plot's canvas or svg is drawn
+    assert page.locator("#train-curve canvas, #train-curve svg").count() >= 1
+    assert page.locator("#train-download a").count() >= 1
+    page.locator("#train-section").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "10-train.png"), full_page=True)
+    assert_no_error_toast(page)

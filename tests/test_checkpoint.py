@@ -11,7 +11,10 @@ import torch
 from dae import CheckpointError, ConvDAE, LinearDAE, load_model, save_model
 from dae import checkpoint as checkpoint_module
 
-SMALL = [lambda: LinearDAE(hidden=(64,), bottleneck=16), lambda: ConvDAE(channels=(8, 16, 32), code_channels=4)]
+SMALL = [
+    lambda: LinearDAE(hidden=(64,), bottleneck=16),
+    lambda: ConvDAE(channels=(8, 16, 32), blocks=1, code_channels=4),
+]
 
 
 @pytest.mark.parametrize("build", SMALL)
@@ -94,7 +97,7 @@ def test_interrupted_save_keeps_the_previous_checkpoint(saved, monkeypatch, digi
 
     monkeypatch.setattr(checkpoint_module, "save_file", crash)
     with pytest.raises(KeyboardInterrupt):
-        save_model(ConvDAE(channels=(8, 16, 32), code_channels=4), saved)
+        save_model(ConvDAE(channels=(8, 16, 32), blocks=1, code_channels=4), saved)
     after = load_model(saved)
     with torch.no_grad():
         assert torch.equal(before(digits[:4]), after(digits[:4]))
@@ -102,7 +105,7 @@ def test_interrupted_save_keeps_the_previous_checkpoint(saved, monkeypatch, digi
 
 
 def test_saving_over_an_existing_checkpoint_replaces_it(saved):
-    replacement = ConvDAE(channels=(8, 16, 32), code_channels=4)
+    replacement = ConvDAE(channels=(8, 16, 32), blocks=1, code_channels=4)
     save_model(replacement, saved, epochs=9)
     assert load_model(saved).config == replacement.config
     assert json.loads((saved / "config.json").read_text())["metadata"]["epochs"] == 9

@@ -41,7 +41,7 @@ def test_conv_model_passes_everything_through_its_code(digits):
 def test_sizes_are_keyword_arguments():
     small = ConvDAE(channels=(8, 16, 32), blocks=1, code_channels=4)
     assert count_parameters(small) < count_parameters(ConvDAE())
-    assert small.config == {"channels": [8, 16, 32], "blocks": 1, "code_channels": 4}
+    assert small.config == {"channels": [8, 16, 32], "blocks": [1, 1, 1], "code_channels": 4}
     assert small.encode(torch.zeros(1, 1, 28, 28)).shape == (1, 4, 7, 7)  # two halvings
     assert LinearDAE(hidden=(64,), bottleneck=16).config["hidden"] == [64]
 
@@ -51,7 +51,9 @@ def test_sizes_are_keyword_arguments():
 OVERFIT_FACTOR = 10
 
 
-@pytest.mark.parametrize("build,steps", [(LinearDAE, 150), (lambda: ConvDAE(channels=(16, 32, 64)), 150)])
+@pytest.mark.parametrize(
+    "build,steps", [(LinearDAE, 150), (lambda: ConvDAE(channels=(16, 32, 64), blocks=(1, 1, 1)), 150)]
+)
 def test_each_model_overfits_a_tiny_batch(build, steps, train_digits):
     torch.manual_seed(0)
     model = build()
@@ -74,3 +76,30 @@ def test_each_model_overfits_a_tiny_batch(build, steps, train_digits):
         optimizer.step()
     after = error()
     assert after < before / OVERFIT_FACTOR, f"MSE went from {before:.4f} to {after:.4f}"
+
+
+def test_the_inference_form_gives_the_same_outputs(digits):
+    from dae.lab import inference_form
+    from dae.models import WideConvDAE
+
+    for model in (ConvDAE(), WideConvDAE(), LinearDAE()):
+        torch.manual_seed(0)
+        model.train()
+        with torch.no_grad():  # a few batches move BatchNorm's running statistics away from their defaults
+            for _ in range(3):
+                model(digits[:64])
+        model.eval()
+        fast = inference_form(model)
+        if isinstance(model, LinearDAE):
+            assert fast is model  # no convolutions: nothing to fold
+        else:
+            assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fast.modules())
+        with torch.no_grad():
+            expected = model(digits[:8])
+            assert torch.allclose(fast(digits[:8].contiguous(memory_format=torch.channels_last)), expected, atol=1e-5)
+        assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules()) != isinstance(model, LinearDAE)
+
+
+def test_conv_blocks_need_one_entry_per_scale():
+    with pytest.raises(ValueError, match="one entry per scale"):
+        ConvDAE(channels=(8, 16), blocks=(1, 1, 1))

@@ -112,3 +112,41 @@ def test_kill_9_then_resume_continues_from_the_last_completed_epoch(tmp_path):
     a, b = load_model(reference / "linear"), load_model(out / "linear")
     for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=False):
         assert torch.equal(x, y), name
+
+
+def test_device_selection():
+    from dae.training import pick_device
+
+    assert pick_device("cpu") == torch.device("cpu")
+    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    assert pick_device("auto").type == expected
+    with pytest.raises(ValueError, match="use auto, cpu, cuda"):
+        pick_device("gpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="not available on this machine"):
+            pick_device("cuda")
+
+
+def test_the_script_trains_the_classifier_and_the_plain_autoencoder_on_the_cpu(tmp_path):
+    command = [*TRAIN, "--out", str(tmp_path), "--epochs", "1", "--device", "cpu"]
+    for model in ("classifier", "linear_plain"):
+        command[command.index("--model") + 1] = model
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        assert "device cpu" in result.stdout
+    classifier = load_model(tmp_path / "classifier")
+    with torch.no_grad():
+        assert classifier(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+    plain = read_config(tmp_path / "linear_plain")["metadata"]
+    assert plain["noise_kinds"] == [] and "val_psnr" in plain
+    assert "val_accuracy" in read_config(tmp_path / "classifier")["metadata"]
+    assert "test accuracy" in result.stdout or (tmp_path / "linear_plain").is_dir()
+
+
+def test_a_time_budget_ends_training_and_a_noisy_target_is_recorded(train_digits):
+    model = LinearDAE(hidden=(64,), bottleneck=16)
+    started = time.perf_counter()
+    run = fit(model, train_digits[:200], train_digits[200:], out=None, epochs=10_000, seconds=1.0, target="noisy",
+              batch_size=32, bf16=False)  # fmt: skip
+    assert 1.0 <= run["seconds"] < 2.5 and time.perf_counter() - started < 5
+    assert run["metadata"]["target"] == "noisy" and run["history"]

@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from dae.comparison import METHODS, TIE_DB, Comparison, to_uint8
+from dae.comparison import (
+    METHODS,
+    TIE_DB,
+    Comparison,
+    identity_flips,
+    looks_like_a_digit,
+    to_uint8,
+)
 
 PANELS = {
     "clean": "Clean digit",
@@ -24,10 +31,14 @@ PANELS = {
     "linear": "Linear DAE",
     "conv": "Convolutional DAE",
 }
-SHORT = {"clean": "Clean", "noisy": "Noisy", "linear": "Linear", "conv": "Conv"}  # titles on a phone
+RECONSTRUCTIONS = ("linear", "conv", "yours")
+YOURS = "Your model"  # the fifth panel, once the visitor has trained one (ui/train.py)
+SHORT = {"clean": "Clean", "noisy": "Noisy", "linear": "Linear", "conv": "Conv", "yours": "Yours"}  # on a phone
 MODEL_NAMES = {"linear": "linear", "conv": "convolutional"}
 RULE = (
     f"★ marks the autoencoder with the higher PSNR; under {TIE_DB:g} dB apart is a tie. "
+    "<b>reads</b>: what a digit classifier sees in each image, and how sure it is; "
+    "<b>identity flip</b>: a reconstruction that reads as another digit than the clean one. "
     "<b>PSNR</b>: how close every pixel is to the clean digit, in dB, higher is better. "
     "<b>SSIM</b>: how well strokes and shapes are kept, 1 is identical."
 )
@@ -56,6 +67,13 @@ def headline(result: Comparison) -> str:
             text += f" SSIM agrees ({win['ssim']:.2f} against {lose['ssim']:.2f})."
         else:
             text += f" SSIM prefers the {MODEL_NAMES[other]} one ({lose['ssim']:.2f} against {win['ssim']:.2f})."
+    if not looks_like_a_digit(result.readings):
+        label, confidence = result.readings["clean"]
+        text += (
+            f" <span class='unsure'>This does not look much like a handwritten digit (the classifier reads "
+            f"{label} at only {confidence:.0%}): both models learnt only digits, so expect them to turn it into "
+            "something digit-like rather than restore it.</span>"
+        )
     noisy = scores["noisy"]["psnr"]
     if math.isinf(noisy):
         text += " At strength 0 the input is the clean digit itself: an autoencoder can only lose detail."
@@ -65,10 +83,29 @@ def headline(result: Comparison) -> str:
 
 
 def png_data_url(image: np.ndarray) -> str:
-    """A [0, 1] image as an inline PNG: a few hundred bytes in the page, no file written, no second request."""
+    """A [0, 1] image (or uint8 RGB) as an inline PNG: a few hundred bytes in the page, no file, no second request."""
     buffer = io.BytesIO()
-    Image.fromarray(to_uint8(image)).save(buffer, format="PNG")
+    pixels = image if image.dtype == np.uint8 else to_uint8(image)  # uint8 [H, W, 3] pictures stay as they are
+    Image.fromarray(pixels).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def reading_text(reading: tuple[int, float], clean: tuple[int, float] | None = None) -> str:
+    """'reads 7 · 98%', marked as an identity flip when `clean` (the clean digit's reading) has another label."""
+    label, confidence = reading
+    text = f"reads <strong>{label}</strong> · {confidence:.0%}"
+    if clean is not None and clean[0] != label:
+        text += ' <span class="flip" title="reads as a different digit from the clean one">identity flip</span>'
+    return text
+
+
+def reading_html(result: Comparison, name: str) -> str:
+    """The classifier's reading under one panel (empty when the lab has no classifier)."""
+    if name not in result.readings:
+        return ""
+    # only a reconstruction can flip the digit's identity; the noisy input's reading is shown as it is
+    clean = result.readings["clean"] if name in identity_flips(result.readings, RECONSTRUCTIONS) else None
+    return f'<div class="reads">{reading_text(result.readings[name], clean)}</div>'
 
 
 def metric_html(scores: dict[str, float]) -> str:
@@ -79,9 +116,11 @@ def metric_html(scores: dict[str, float]) -> str:
 
 
 def panels_html(text: str, result: Comparison | None = None) -> str:
-    """The headline and the four panels, each with its scores and a download link (empty frames without a result)."""
+    """The headline and the four panels (five with the visitor's trained model), each with its scores and a
+    download link (empty frames without a result)."""
     figures = []
-    for name, title in PANELS.items():
+    titles = dict(PANELS, yours=YOURS) if result is not None and result.yours is not None else PANELS
+    for name, title in titles.items():
         picture, metric, star = '<div class="frame"></div>', "", ""
         if result is not None:
             url = png_data_url(getattr(result, name))
@@ -90,6 +129,7 @@ def panels_html(text: str, result: Comparison | None = None) -> str:
                 f'<a class="save" href="{url}" download="dae-{name}.png" title="Download this 28x28 PNG">⤓</a>'
             )
             metric = "the reference" if name == "clean" else metric_html(result.scores[name])
+            metric += reading_html(result, name)
             star = ' <span class="star" title="higher PSNR">★</span>' if result.better == name else ""
         figures.append(
             f'<figure class="panel panel-{name}" data-name="{name}"><figcaption><span class="long">{title}</span>'
@@ -97,7 +137,8 @@ def panels_html(text: str, result: Comparison | None = None) -> str:
             f'<div class="picture">{picture}</div><div class="metric">{metric}</div></figure>'
         )
     rule = f'<p class="rule">{RULE}</p>' if result is not None else ""
-    return f'<p id="headline">{text}</p><div class="panel-grid">{"".join(figures)}</div>{rule}'
+    grid = f'<div class="panel-grid count-{len(titles)}">{"".join(figures)}</div>'
+    return f'<p id="headline">{text}</p>{grid}{rule}'
 
 
 def curve_frame(curve: dict, strength: float) -> pd.DataFrame:

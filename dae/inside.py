@@ -1,0 +1,118 @@
+"""Inside the autoencoders, for one digit and one noise: what each keeps, where it errs, where it drifts.
+
+    inside = look_inside(linear, conv, noisy, clean, classifier=classifier, plain=plain)
+    inside.errors["conv"]          # reconstruction - clean, [28, 28] in [-1, 1]
+    inside.repeats["linear"]       # [REPEATS, 28, 28]: the model applied again and again to its own output
+
+Returns numpy arrays only (an `Inside`), so the web process that draws them
+never needs torch: this module imports it only inside its functions, and an
+`Inside` unpickles without it. `DenoisingLab.inspect` runs this for the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from torch import Tensor, nn
+
+REPEATS = 5  # how many times repeated denoising applies each model to its own output
+TOP_FILTERS = 8  # the linear model's first-layer units shown: those that respond most to the input
+
+
+@dataclass
+class Inside:
+    """What the Inside view shows. Images are float32 [28, 28]; readings are (label, confidence) pairs."""
+
+    noisy: np.ndarray  # the corrupted input every model saw
+    outputs: dict[str, np.ndarray]  # "linear", "conv", "plain": each model's reconstruction of the noisy input
+    errors: dict[str, np.ndarray]  # the same names: reconstruction - clean, in [-1, 1]
+    linear_code: np.ndarray  # [bottleneck]: the linear model's code
+    conv_code: np.ndarray  # [code_channels, 7, 7]: the conv model's code maps
+    filters: np.ndarray  # [TOP_FILTERS, 28, 28]: first-layer weights of the linear units that respond most
+    filter_responses: list[float]  # each unit's response (weights . input + bias) to the noisy input
+    feature_maps: np.ndarray  # [channels, 28, 28]: the conv model's first-layer maps of the noisy input
+    repeats: dict[str, np.ndarray]  # "linear", "conv": [REPEATS, 28, 28], step k = model applied k + 1 times
+    psnr: dict[str, float] = field(default_factory=dict)  # "linear", "conv", "plain" against the clean digit
+    readings: dict[str, tuple[int, float]] = field(default_factory=dict)  # clean, noisy, linear, conv, plain
+    repeat_readings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # per step of `repeats`
+
+
+def read_digits(classifier: nn.Module, images: Tensor) -> list[tuple[int, float]]:
+    """The classifier's reading of each image in [N,1,28,28]: (label, confidence), confidence in [0, 1]."""
+    import torch
+
+    with torch.inference_mode():
+        probabilities = torch.softmax(classifier(images).float(), dim=1)
+    confidence, label = probabilities.max(dim=1)
+    return [(int(a), float(b)) for a, b in zip(label, confidence, strict=True)]
+
+
+def repeat_denoising(model: nn.Module, noisy: Tensor, steps: int = REPEATS) -> Tensor:
+    """[steps, 1, 28, 28]: model(noisy), model(model(noisy)), ...; a good denoiser settles, a weak one drifts."""
+    import torch
+
+    out, image = [], noisy
+    for _ in range(steps):
+        image = model(image).float()
+        out.append(image)
+    return torch.cat(out)
+
+
+def look_inside(
+    linear: nn.Module,
+    conv: nn.Module,
+    noisy: Tensor,
+    clean: Tensor,
+    *,
+    classifier: nn.Module | None = None,
+    plain: nn.Module | None = None,
+    repeats: int = REPEATS,
+    top_filters: int = TOP_FILTERS,
+) -> Inside:
+    """Everything the Inside view shows for one noisy digit [1,1,28,28] and its clean original.
+
+    linear must be a LinearDAE (its first layer is read as 28x28 filters) and conv a ConvDAE (its encoder's
+    first block gives the feature maps). plain: the same linear architecture trained without noise.
+    """
+    import torch
+
+    with torch.inference_mode():
+        return _look_inside(linear, conv, noisy, clean, classifier, plain, repeats, top_filters)
+
+
+def _look_inside(linear, conv, noisy, clean, classifier, plain, repeats: int, top_filters: int) -> Inside:
+    import torch
+
+    from .metrics import psnr
+
+    models = {"linear": linear, "conv": conv, **({"plain": plain} if plain is not None else {})}
+    outputs = {name: model(noisy).float() for name, model in models.items()}
+    first = linear.net[0]  # Linear(784, hidden): each row is a 28x28 filter
+    responses = first(noisy.flatten(1))[0]
+    top = responses.argsort(descending=True)[:top_filters]
+    repeated = {name: repeat_denoising(models[name], noisy, repeats) for name in ("linear", "conv")}
+    inside = Inside(
+        noisy=noisy[0, 0].float().numpy(),
+        outputs={name: out[0, 0].numpy() for name, out in outputs.items()},
+        errors={name: (out - clean)[0, 0].numpy() for name, out in outputs.items()},
+        linear_code=linear.encode(noisy)[0].float().numpy(),
+        conv_code=conv.encode(noisy)[0].float().numpy(),
+        filters=first.weight[top].view(-1, 28, 28).float().numpy(),
+        filter_responses=responses[top].tolist(),
+        feature_maps=conv.encoder[0](noisy)[0].float().numpy(),
+        repeats={name: steps[:, 0].numpy() for name, steps in repeated.items()},
+        psnr={name: psnr(clean, out).item() for name, out in outputs.items()},
+    )
+    if classifier is not None:
+        # one batch: clean, noisy, each model's output, then every repeated step
+        names = ["clean", "noisy", *outputs]
+        batch = torch.cat([clean, noisy, *outputs.values(), *repeated.values()])
+        readings = read_digits(classifier, batch)
+        inside.readings = dict(zip(names, readings[: len(names)], strict=True))
+        rest = readings[len(names) :]
+        inside.repeat_readings = {"linear": rest[:repeats], "conv": rest[repeats:]}
+    return inside

@@ -1,0 +1,70 @@
+"""Time the Inside view's update against the main update, through the models' process as the app runs them.
+
+    python scripts/bench_inside.py                # 200 of each, alternating in blocks; prints p50/p95 and the ratio
+
+Main update: `compare` (both models on the current strength and the curve's,
+the classifier's readings) and the panels' HTML and the curve's table. Inside
+update: `inspect` (codes, error maps, first layers, repeated denoising, the
+plain autoencoder, the readings) and its HTML. Each request uses a new seed,
+so nothing comes from a cache. Goal: Inside p50 at most 2x the main p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gradio_http import percentile  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from dae import to_mnist  # noqa: E402
+from dae.lab_process import LabProcess  # noqa: E402
+from ui.inside import inside_html  # noqa: E402
+from ui.panels import curve_frame, headline, panels_html  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200, help="timed updates of each kind")
+    parser.add_argument("--kind", default="gaussian", help="noise kind")
+    args = parser.parse_args()
+    digit = to_mnist(Image.open(ROOT / "examples" / "7.png"))
+    lab = LabProcess(ROOT / "checkpoints")
+    lab.wait_ready()
+
+    def main_update(seed: int) -> None:
+        result = lab.compare(digit, args.kind, 0.5, seed)
+        panels_html(headline(result), result)
+        curve_frame(result.curve, 0.5)
+
+    def inside_update(seed: int) -> None:
+        inside_html(lab.inspect(digit, args.kind, 0.5, seed))
+
+    times = {"main": [], "inside": []}
+    try:
+        for seed in range(10):  # warm-up
+            main_update(10_000 + seed)
+            inside_update(10_000 + seed)
+        for block in range(10):
+            for name, update in (("main", main_update), ("inside", inside_update)):
+                for i in range(args.requests // 10):
+                    tick = time.perf_counter()
+                    update(block * 1000 + i)
+                    times[name].append((time.perf_counter() - tick) * 1000)
+    finally:
+        lab.close()
+    for name, values in times.items():
+        print(f"{name:<7} p50 {percentile(values, 50):6.1f} ms  p95 {percentile(values, 95):6.1f} ms (n={len(values)})")
+    ratio = percentile(times["inside"], 50) / percentile(times["main"], 50)
+    print(f"inside / main p50: {ratio:.2f}x (goal: at most 2x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""The Inside view's pictures and words: codes, error maps, first layers, repeated denoising, the plain autoencoder.
+
+    html = inside_html(lab.inspect(digit, "gaussian", 0.5))
+
+No torch and no Gradio here. Signed values (errors, weights, codes, feature
+maps) are drawn blue below zero, white at zero and red above, each picture on
+a scale symmetric about zero; error maps share one fixed scale, so the models
+can be compared by eye.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .panels import db, png_data_url, reading_text
+
+if TYPE_CHECKING:  # dae.inside imports torch; the web process draws its results without it
+    from dae.inside import Inside
+
+NEGATIVE, ZERO, POSITIVE = np.array([37, 99, 235]), np.array([255, 255, 255]), np.array([220, 38, 38])
+GAP = np.nan  # mosaic gaps: drawn in light grey
+MODEL_TITLES = {"linear": "Linear DAE", "conv": "Convolutional DAE", "plain": "Plain autoencoder"}
+
+
+def signed_rgb(values: np.ndarray, scale: float | None = None) -> np.ndarray:
+    """[H, W] values -> uint8 [H, W, 3]: blue (-scale) to white (0) to red (+scale); NaN is light grey."""
+    values = np.asarray(values, dtype=np.float32)
+    if scale is None:
+        scale = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+    t = np.clip(np.nan_to_num(values) / max(scale, 1e-8), -1, 1)[..., None]
+    rgb = np.where(t < 0, ZERO + (NEGATIVE - ZERO) * -t, ZERO + (POSITIVE - ZERO) * t)
+    rgb[np.isnan(values)] = 229
+    return np.rint(rgb).astype(np.uint8)
+
+
+def mosaic(images: np.ndarray, columns: int) -> np.ndarray:
+    """[K, h, w] -> one [rows*(h+1)-1, columns*(w+1)-1] picture, the tiles one pixel apart (NaN between)."""
+    count, h, w = images.shape
+    rows = -(-count // columns)
+    out = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1), GAP, dtype=np.float32)
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        out[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = image
+    return out
+
+
+def grid_of_values(values: np.ndarray) -> np.ndarray:
+    """A code vector as a near-square grid (NaN pads the last row)."""
+    columns = int(np.ceil(np.sqrt(len(values))))
+    padded = np.full(columns * -(-len(values) // columns), GAP, dtype=np.float32)
+    padded[: len(values)] = values
+    return padded.reshape(-1, columns)
+
+
+def picture(image: np.ndarray, alt: str, css: str = "") -> str:
+    """An inline PNG: grey [0, 1] images as they are, uint8 RGB ones as coloured."""
+    return f'<img class="{css}" src="{png_data_url(image)}" alt="{alt}" title="{alt}">'
+
+
+def card(title: str, body: str, note: str = "") -> str:
+    note = f"<figcaption>{note}</figcaption>" if note else ""
+    return f'<figure class="inside-card"><h4>{title}</h4>{body}{note}</figure>'
+
+
+def _reading(inside: Inside, name: str) -> str:
+    if name not in inside.readings:
+        return ""
+    clean = inside.readings.get("clean") if name in ("linear", "conv", "plain") else None  # reconstructions only
+    return f'<div class="reads">{reading_text(inside.readings[name], clean)}</div>'
+
+
+def errors_section(inside: Inside) -> str:
+    tiles = "".join(
+        f'<div class="tile">{picture(signed_rgb(inside.errors[name], 1.0), f"{MODEL_TITLES[name]} error map", "px")}'
+        f'<div class="label">{MODEL_TITLES[name]}<br>PSNR {db(inside.psnr[name])} dB</div></div>'
+        for name in ("linear", "conv")
+    )
+    note = (
+        "Reconstruction minus clean digit. <span class='pos'>Red</span>: ink the model added, "
+        "<span class='neg'>blue</span>: ink it lost, white: right. Both maps share one scale (±1)."
+    )
+    return card("Where each reconstruction is wrong", f'<div class="tiles">{tiles}</div>', note)
+
+
+def codes_section(inside: Inside) -> str:
+    linear, conv = inside.linear_code, inside.conv_code
+    channels = len(conv)
+    tiles = (
+        f'<div class="tile">{picture(signed_rgb(grid_of_values(linear)), "the linear code", "px")}'
+        f'<div class="label">Linear: {linear.size} numbers</div></div>'
+        f'<div class="tile">{picture(signed_rgb(mosaic(conv, columns=8)), "the conv code", "px wide")}'
+        f'<div class="label">Conv: {channels} maps of {conv.shape[1]}×{conv.shape[2]} = {conv.size:,} numbers</div>'
+        "</div>"
+    )
+    note = (
+        "The bottleneck: all either decoder gets to rebuild the digit from, for this noisy input (784 pixels). "
+        "The linear code has no layout, one square per unit; each conv map keeps a coarse picture of the digit."
+    )
+    return card("What each model keeps: its code", f'<div class="tiles">{tiles}</div>', note)
+
+
+def first_layer_section(inside: Inside) -> str:
+    filters = "".join(
+        f'<div class="tile small">{picture(signed_rgb(f), f"linear unit filter, response {r:.1f}", "px")}'
+        f'<div class="label">{r:+.1f}</div></div>'
+        for f, r in zip(inside.filters, inside.filter_responses, strict=True)
+    )
+    maps = inside.feature_maps
+    feature = picture(signed_rgb(mosaic(maps, columns=8)), "the conv model's first-layer feature maps", "px wide")
+    body = (
+        f'<div class="tiles">{filters}</div>'
+        '<p class="sub">Linear: the first-layer units that respond most to this input, each a 28×28 weight '
+        "pattern over the whole image (the number: its response). Red weights add to the response where there is "
+        "ink, blue ones subtract.</p>"
+        f'<div class="tiles"><div class="tile">{feature}</div></div>'
+        f'<p class="sub">Conv: the {len(maps)} maps of its first layer for this input. Each is one small 3×3 '
+        "pattern slid over the image: local strokes and edges, wherever they are.</p>"
+    )
+    return card("What the first layer looks for", body)
+
+
+def repeats_section(inside: Inside) -> str:
+    rows = []
+    for name in ("linear", "conv"):
+        steps = inside.repeats[name]
+        readings = inside.repeat_readings.get(name, [])
+        clean = inside.readings.get("clean")
+        cells = "".join(
+            f'<div class="tile small">{picture(step, f"{MODEL_TITLES[name]}, applied {i + 1} times", "px")}'
+            f'<div class="label">×{i + 1}'
+            + (f"<br>{reading_text(readings[i], clean)}" if i < len(readings) else "")
+            + "</div></div>"
+            for i, step in enumerate(steps)
+        )
+        rows.append(f'<div class="repeat-row"><div class="row-title">{MODEL_TITLES[name]}</div>{cells}</div>')
+    note = (
+        "Each model applied again to its own output. A denoiser that learnt what digits look like settles on one; "
+        "if the reading changes along the row, the model drifts toward another digit."
+    )
+    return card("Denoise again, and again", "".join(rows), note)
+
+
+def plain_section(inside: Inside) -> str:
+    if "plain" not in inside.outputs:
+        return ""
+    shown = ["noisy", "plain", "linear"]
+    images = {"noisy": inside.noisy, **inside.outputs}
+    titles = {"noisy": "Corrupted input", **MODEL_TITLES}
+    tiles = "".join(
+        f'<div class="tile">{picture(images[name], titles[name], "px grey")}'
+        f'<div class="label">{titles[name]}'
+        + (f"<br>PSNR {db(inside.psnr[name])} dB" if name in inside.psnr else "")
+        + f"</div>{_reading(inside, name)}</div>"
+        for name in shown
+    )
+    gap = inside.psnr["linear"] - inside.psnr["plain"]
+    note = (
+        "Same architecture as the linear DAE, same training digits, same recipe, but trained on clean inputs only: "
+        "it learnt to copy digits, not to remove noise. "
+        f"Here the DAE is <b>{gap:+.1f} dB</b> {'better' if gap >= 0 else 'worse'}: that is what the noise in "
+        "training buys."
+    )
+    return card("The same network trained without noise", f'<div class="tiles">{tiles}</div>', note)
+
+
+def inside_html(inside: Inside | None, message: str = "") -> str:
+    """The whole Inside view, or `message` alone when there is nothing to show."""
+    if inside is None:
+        return f'<p class="inside-empty">{message}</p>'
+    sections = [
+        errors_section(inside),
+        plain_section(inside),
+        codes_section(inside),
+        first_layer_section(inside),
+        repeats_section(inside),
+    ]
+    return f'<div class="inside-grid">{"".join(sections)}</div>'

@@ -1,0 +1,268 @@
+"""The Train part of the page: train a small DAE live, watch it learn, then compare it as a fifth panel.
+
+    with gr.Accordion("Train your own"):
+        part = train_part()                         # the controls, the live curve, the reconstructions
+    wire_training(part, digit_state, settings, your_model, run=run_training_job)
+
+The lessons come as presets (`LESSONS`): what a plain autoencoder does with
+noise, a model that only ever saw Gaussian noise, and a loss taken against the
+noisy input. Training runs through `dae.live` (a process of its own on a CPU,
+the GPU on a ZeroGPU Space), one at a time per server: Gradio queues the rest
+and shows each visitor their place.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+
+from dae.kinds import NOISE_KINDS, NOISE_LABELS
+from dae.live import ARCHITECTURES, TrainingRequest, check_training
+
+from .panels import png_data_url
+
+LESSONS = {
+    "dae": {
+        "title": "A denoising autoencoder",
+        "kinds": list(NOISE_KINDS),
+        "target": "clean",
+        "note": "Every kind of noise, loss against the clean digit: it learns to undo the noise.",
+    },
+    "plain": {
+        "title": "A plain autoencoder (no noise)",
+        "kinds": [],
+        "target": "clean",
+        "note": "Trained on clean digits only. It learns to copy digits, and copies the noise too: compare its "
+        "held-out PSNR with the noisy input's, then with a denoising autoencoder's.",
+    },
+    "gaussian_only": {
+        "title": "Trained on Gaussian, tested on masking",
+        "kinds": ["gaussian"],
+        "target": "clean",
+        "note": "Only Gaussian noise in training. Afterwards, set the page's noise to Masking: your model has never "
+        "seen holes, and its fifth panel shows it.",
+    },
+    "noisy_target": {
+        "title": "Loss against the noisy input",
+        "kinds": list(NOISE_KINDS),
+        "target": "noisy",
+        "note": "The same noise, but the loss compares the output with the corrupted input, not the clean digit: "
+        "the model learns to reproduce the noise. The clean target is what makes a DAE.",
+    },
+}
+ARCHITECTURE_LABELS = {"linear": "Linear (784-256-64-256-784)", "conv": "Convolutional (16×7×7 code)"}
+TARGET_LABELS = {"clean": "the clean digit (a DAE)", "noisy": "the corrupted input"}
+SHOWN_TITLES = [f"{NOISE_LABELS[kind]} 0.5" for kind in NOISE_KINDS] + ["your digit"]
+
+
+@dataclass
+class TrainPart:
+    lesson: gr.Radio
+    lesson_note: gr.Markdown
+    architecture: gr.Radio
+    kinds: gr.CheckboxGroup
+    max_strength: gr.Slider
+    target: gr.Radio
+    seconds: gr.Slider
+    seed: gr.Number
+    start: gr.Button
+    stop: gr.Button
+    status: gr.Markdown
+    curve: gr.LinePlot
+    shown: gr.HTML
+    download: gr.File
+
+
+def train_part(max_seconds: float) -> TrainPart:
+    """The Train part's components, laid out (inside the caller's container)."""
+    first = LESSONS["dae"]
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=280):
+            lesson = gr.Radio(
+                [(lesson["title"], key) for key, lesson in LESSONS.items()],
+                value="dae",
+                label="Lesson",
+                elem_id="train-lesson",
+            )
+            lesson_note = gr.Markdown(first["note"], elem_id="train-lesson-note")
+            architecture = gr.Radio(
+                [(ARCHITECTURE_LABELS[a], a) for a in ARCHITECTURES],
+                value="linear",
+                label="Architecture",
+                elem_id="train-architecture",
+            )
+            kinds = gr.CheckboxGroup(
+                [(NOISE_LABELS[k], k) for k in NOISE_KINDS],
+                value=first["kinds"],
+                label="Training noise (none: a plain autoencoder)",
+                elem_id="train-kinds",
+            )
+            with gr.Row():
+                max_strength = gr.Slider(0.05, 1, value=1.0, step=0.05, label="Strengths up to", min_width=140)
+                seconds = gr.Slider(
+                    2, max_seconds, value=min(20, max_seconds), step=1, label="Seconds", elem_id="train-seconds"
+                )
+            target = gr.Radio(
+                [(TARGET_LABELS[t], t) for t in TARGET_LABELS],
+                value="clean",
+                label="Loss against",
+                elem_id="train-target",
+            )
+            seed = gr.Number(0, precision=0, minimum=0, label="Seed", elem_id="train-seed")
+            with gr.Row():
+                start = gr.Button("Train", variant="primary", elem_id="train-start")
+                stop = gr.Button("Stop", elem_id="train-stop")
+        with gr.Column(scale=3, min_width=300):
+            status = gr.Markdown("Pick a lesson and press **Train**.", elem_id="train-status")
+            curve = gr.LinePlot(
+                x="seconds",
+                y="PSNR (dB)",
+                color="series",
+                color_map={"your model": "#7c3aed", "noisy input": "#9ca3af"},
+                title="Held-out digits, every kind of noise at 0.5",
+                height=240,
+                elem_id="train-curve",
+            )
+            shown = gr.HTML(shown_html(None), elem_id="train-shown")
+            download = gr.File(label="Your model (config.json + model.safetensors)", elem_id="train-download")
+    return TrainPart(
+        lesson, lesson_note, architecture, kinds, max_strength, target, seconds, seed, start, stop, status, curve,
+        shown, download,
+    )  # fmt: skip
+
+
+def apply_lesson(key: str) -> list:
+    """A lesson's settings: note, training noise, loss target."""
+    lesson = LESSONS.get(key, LESSONS["dae"])
+    return [lesson["note"], lesson["kinds"], lesson["target"]]
+
+
+def curve_frame(curve: list[dict], noisy_psnr: float | None) -> pd.DataFrame:
+    rows = [(point["seconds"], point["val_psnr"], "your model") for point in curve]
+    if rows and noisy_psnr is not None:
+        rows += [(0.0, noisy_psnr, "noisy input"), (rows[-1][0], noisy_psnr, "noisy input")]
+    return pd.DataFrame(rows, columns=["seconds", "PSNR (dB)", "series"])
+
+
+def shown_html(shown: dict | None) -> str:
+    """The held-out digits (one per noise kind) and the visitor's: noisy above, the model's output below."""
+    if shown is None:
+        return '<p class="train-empty">Reconstructions of held-out digits appear here while the model trains.</p>'
+    cells = []
+    for i, (noisy, restored) in enumerate(zip(shown["noisy"], shown["restored"], strict=True)):
+        title = SHOWN_TITLES[i] if i < len(NOISE_KINDS) else SHOWN_TITLES[-1]
+        pictures = "".join(
+            f'<img src="{png_data_url(np.asarray(image, dtype=np.float32))}" alt="{alt}">'
+            for image, alt in ((noisy, f"{title}: input"), (restored, f"{title}: your model"))
+        )
+        cells.append(f"<figure><figcaption>{title}</figcaption>{pictures}</figure>")
+    return f'<div class="train-shown">{"".join(cells)}</div><p class="sub">Top: the input. Bottom: your model.</p>'
+
+
+def status_text(value: dict, done: bool = False) -> str:
+    if not done:
+        last = value["curve"][-1] if value.get("curve") else None
+        psnr = f", held-out PSNR **{last['val_psnr']:.1f} dB**" if last else ""
+        return f"Training… epoch {value['epoch']}, {value['seconds']:.1f} s{psnr}"
+    m = value["metrics"]
+    gain = m["val_psnr"] - m["noisy_psnr"]
+    verdict = "better than" if gain > 0 else "worse than"
+    return (
+        f"**Done**: {m['epochs']} epochs in {m['seconds']:.1f} s on {m['device']}. On {m['held_out_digits']} "
+        f"held-out digits under every kind of noise at 0.5, your model scores **{m['val_psnr']:.1f} dB**, "
+        f"{abs(gain):.1f} dB {verdict} the noisy input ({m['noisy_psnr']:.1f} dB). It now appears as a fifth "
+        "panel above, on your digit: try other kinds of noise."
+    )
+
+
+class StopFlags:
+    """Per-visitor stop requests: the Stop button sets one, the running training reads it."""
+
+    def __init__(self):
+        self._flags: dict[str, bool] = {}
+        self._lock = threading.Lock()
+
+    def set(self, session: str) -> None:
+        with self._lock:
+            self._flags[session] = True
+
+    def take(self, session: str) -> bool:
+        with self._lock:
+            return self._flags.pop(session, False)
+
+
+STOPS = StopFlags()
+Runner = Callable[[TrainingRequest, Callable[[], bool]], Iterator[tuple[str, dict]]]
+
+
+TRAINED = Path(tempfile.gettempdir()) / "dae-lab-trained"  # the visitors' trained models
+KEEP_SECONDS = 3600  # a trained model stays usable (and downloadable) for an hour after training
+
+
+def save_checkpoint(data: bytes, folder: Path = TRAINED) -> str:
+    """The checkpoint zip as a file Gradio can offer for download (and the lab can load): its path.
+
+    Files older than KEEP_SECONDS go first, so a long-running server does not fill its disk.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - KEEP_SECONDS
+    for old in folder.glob("dae-your-model-*.zip"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    handle = tempfile.NamedTemporaryFile(prefix="dae-your-model-", suffix=".zip", dir=folder, delete=False)
+    with handle:
+        handle.write(data)
+    return handle.name
+
+
+def make_request(architecture, kinds, max_strength, target, seconds, seed, max_seconds: float) -> TrainingRequest:
+    try:
+        return check_training(architecture, kinds, max_strength, target, seconds, seed, max_seconds=max_seconds)
+    except ValueError as error:
+        raise gr.Error(str(error).capitalize() + ".") from None
+
+
+def training_events(
+    run: Runner, max_seconds: float
+) -> tuple[Callable[..., Iterator[list]], Callable[..., tuple[dict, str]]]:
+    """The page's streaming handler and the API's `train` function, both over `run` (see app.py)."""
+
+    def stream(
+        architecture, kinds, max_strength, target, seconds, seed, digit, kind, strength, noise_seed, request: gr.Request
+    ):
+        job = make_request(architecture, kinds, max_strength, target, seconds, seed, max_seconds)
+        if digit is not None:
+            job = replace(job, digit=np.asarray(digit).tolist(), shown_noise=(kind, float(strength), int(noise_seed)))
+        session = request.session_hash or ""
+        STOPS.take(session)  # a stale Stop from before this training
+        yield ["Starting…", gr.skip(), gr.skip(), None, gr.skip()]
+        for kind_, value in run(job, lambda: STOPS.take(session)):
+            if kind_ == "progress":
+                curve = curve_frame(value["curve"], value["noisy_psnr"])
+                yield [status_text(value), curve, shown_html(value["shown"]), gr.skip(), gr.skip()]
+            else:
+                path = save_checkpoint(value["checkpoint"])
+                noisy = value["metrics"]["noisy_psnr"]
+                yield [status_text(value, done=True), curve_frame(value["curve"], noisy), shown_html(value["shown"]),
+                       path, path]  # fmt: skip
+
+    def api(architecture, kinds, max_strength, target, seconds, seed) -> tuple[dict, str]:
+        job = make_request(architecture, kinds, max_strength, target, seconds, seed, max_seconds)
+        for kind_, value in run(job, lambda: False):
+            if kind_ == "done":
+                return value["metrics"], save_checkpoint(value["checkpoint"])
+        raise gr.Error("The training ended without a result; try again.")
+
+    return stream, api
+
+
+def stop_training(request: gr.Request) -> None:
+    STOPS.set(request.session_hash or "")
