@@ -3,8 +3,10 @@
     python app.py                      # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT to change)
 
 A thin UI over the `dae` package: `to_mnist` prepares the digit,
-`DenoisingLab.compare` corrupts, denoises and scores it. Also serves the API
-endpoint `denoise` (see README.md).
+`DenoisingLab.compare` corrupts, denoises and scores it, `DenoisingLab.inspect`
+looks inside the models (ui/inside.py), and `dae.live` trains a model of the
+visitor's own (ui/train.py). Also serves the API endpoints `denoise` and
+`train` (see README.md).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ never needs torch: this module imports it only inside its functions, and an
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,7 +21,7 @@ import numpy as np
 if TYPE_CHECKING:
     from torch import Tensor, nn
 
-REPEATS = 5  # how many times repeated denoising applies each model to its own output
+REPEATS = 4  # how many times repeated denoising applies each model to its own output
 TOP_FILTERS = 8  # the linear model's first-layer units shown: those that respond most to the input
 
 
@@ -51,10 +53,12 @@ def read_digits(classifier: nn.Module, images: Tensor) -> list[tuple[int, float]
     return [(int(a), float(b)) for a, b in zip(label, confidence, strict=True)]
 
 
-def repeat_denoising(model: nn.Module, noisy: Tensor, steps: int = REPEATS) -> Tensor:
+def repeat_denoising(model: Callable[[Tensor], Tensor], noisy: Tensor, steps: int = REPEATS) -> Tensor:
     """[steps, 1, 28, 28]: model(noisy), model(model(noisy)), ...; a good denoiser settles, a weak one drifts."""
     import torch
 
+    if steps <= 0:
+        return noisy[:0]
     out, image = [], noisy
     for _ in range(steps):
         image = model(image).float()
@@ -72,47 +76,71 @@ def look_inside(
     plain: nn.Module | None = None,
     repeats: int = REPEATS,
     top_filters: int = TOP_FILTERS,
+    run_conv: Callable[[Tensor], Tensor] | None = None,
+    read: Callable[[Tensor], list[tuple[int, float]]] | None = None,
+    pool: Executor | None = None,
 ) -> Inside:
     """Everything the Inside view shows for one noisy digit [1,1,28,28] and its clean original.
 
     linear must be a LinearDAE (its first layer is read as 28x28 filters) and conv a ConvDAE (its encoder's
     first block gives the feature maps). plain: the same linear architecture trained without noise.
+    run_conv and read: faster equivalents of conv(x) and read_digits(classifier, x), if the caller has them;
+    pool: a thread pool on which the conv model's repeated denoising runs while this thread does the rest.
     """
     import torch
 
+    run_conv = run_conv or conv
+    if read is None and classifier is not None:
+        read = lambda images: read_digits(classifier, images)  # noqa: E731
+    # the conv model's chain is the longest part: on a second thread, when there is one
+    chain = pool.submit(_repeat_in_inference, run_conv, noisy, repeats) if pool is not None else None
     with torch.inference_mode():
-        return _look_inside(linear, conv, noisy, clean, classifier, plain, repeats, top_filters)
+        return _look_inside(linear, conv, noisy, clean, plain, repeats, top_filters, run_conv, read, chain)
 
 
-def _look_inside(linear, conv, noisy, clean, classifier, plain, repeats: int, top_filters: int) -> Inside:
+def _repeat_in_inference(model, noisy, steps):
+    import torch
+
+    with torch.inference_mode():  # thread-local: a pool's thread needs its own
+        return repeat_denoising(model, noisy, steps)
+
+
+def _look_inside(linear, conv, noisy, clean, plain, repeats, top_filters, run_conv, read, chain) -> Inside:
     import torch
 
     from .metrics import psnr
 
-    models = {"linear": linear, "conv": conv, **({"plain": plain} if plain is not None else {})}
-    outputs = {name: model(noisy).float() for name, model in models.items()}
+    # repeated denoising; its first step is each model's output
+    steps = {"linear": repeat_denoising(linear, noisy, repeats)}
     first = linear.net[0]  # Linear(784, hidden): each row is a 28x28 filter
     responses = first(noisy.flatten(1))[0]
     top = responses.argsort(descending=True)[:top_filters]
-    repeated = {name: repeat_denoising(models[name], noisy, repeats) for name in ("linear", "conv")}
     inside = Inside(
         noisy=noisy[0, 0].float().numpy(),
-        outputs={name: out[0, 0].numpy() for name, out in outputs.items()},
-        errors={name: (out - clean)[0, 0].numpy() for name, out in outputs.items()},
+        outputs={},
+        errors={},
         linear_code=linear.encode(noisy)[0].float().numpy(),
         conv_code=conv.encode(noisy)[0].float().numpy(),
         filters=first.weight[top].view(-1, 28, 28).float().numpy(),
         filter_responses=responses[top].tolist(),
         feature_maps=conv.encoder[0](noisy)[0].float().numpy(),
-        repeats={name: steps[:, 0].numpy() for name, steps in repeated.items()},
-        psnr={name: psnr(clean, out).item() for name, out in outputs.items()},
+        repeats={},
     )
-    if classifier is not None:
-        # one batch: clean, noisy, each model's output, then every repeated step
-        names = ["clean", "noisy", *outputs]
-        batch = torch.cat([clean, noisy, *outputs.values(), *repeated.values()])
-        readings = read_digits(classifier, batch)
-        inside.readings = dict(zip(names, readings[: len(names)], strict=True))
-        rest = readings[len(names) :]
-        inside.repeat_readings = {"linear": rest[:repeats], "conv": rest[repeats:]}
+    plain_output = {"plain": plain(noisy).float()} if plain is not None else {}
+    # the readings of everything but the conv model's chain, while that chain may still run on the pool
+    first_names = ["clean", "noisy", *plain_output]
+    first_batch = torch.cat([clean, noisy, *plain_output.values(), steps["linear"]])
+    first_readings = read(first_batch) if read is not None else []
+    steps["conv"] = chain.result() if chain is not None else repeat_denoising(run_conv, noisy, repeats)
+    outputs = {"linear": steps["linear"][:1], "conv": steps["conv"][:1], **plain_output}
+    inside.outputs = {name: out[0, 0].numpy() for name, out in outputs.items()}
+    inside.errors = {name: (out - clean)[0, 0].numpy() for name, out in outputs.items()}
+    inside.repeats = {name: chain[:, 0].numpy() for name, chain in steps.items()}
+    inside.psnr = {name: psnr(clean, out).item() for name, out in outputs.items()}
+    if read is not None:
+        conv_readings = read(steps["conv"])
+        linear_readings = first_readings[len(first_names) :]
+        inside.readings = dict(zip(first_names, first_readings, strict=False))
+        inside.readings.update(linear=linear_readings[0], conv=conv_readings[0])
+        inside.repeat_readings = {"linear": linear_readings, "conv": conv_readings}
     return inside

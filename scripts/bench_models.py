@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
@@ -51,17 +52,61 @@ def images_per_second(model: torch.nn.Module, batch: int, seconds: float, channe
     return count * batch / (time.perf_counter() - start)
 
 
+def user_digits(previous: torch.nn.Module, shipped: torch.nn.Module) -> None:
+    """PSNR of both models on digits as the page gets them: drawn with a pen, and photographed on paper."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from paper import INKS, LIGHTS, PAPERS, paper_photo
+    from PIL import Image, ImageDraw
+
+    from dae import corrupt, load_dataset, open_image, psnr, to_mnist
+    from dae.evaluation import PROTOCOL
+
+    sources, _ = load_dataset("mnist", train=False, root=ROOT / "tests" / "fixtures")
+    photos = []
+    for k, (paper, ink, light) in enumerate((p, i, li) for p in PAPERS for i in INKS for li in LIGHTS):
+        data = paper_photo(sources[k, 0].numpy(), paper=paper, ink=ink, light=light, seed=k)
+        photos.append(to_mnist(open_image(data)))
+    drawings = []
+    for k in range(12):  # MNIST digits traced with a round pen of the canvas's width, as a mouse would draw them
+        canvas = Image.new("L", (280, 280), 0)
+        pen = ImageDraw.Draw(canvas)
+        for y, x in zip(*np.nonzero(sources[40 + k, 0].numpy() > 0.5), strict=True):
+            pen.ellipse((x * 10 - 6, y * 10 - 6, x * 10 + 16, y * 10 + 16), fill=255)
+        drawings.append(to_mnist(canvas))
+    for name, digits in (("photos of paper", photos), ("drawn digits", drawings)):
+        clean = torch.tensor(np.stack(digits)).unsqueeze(1)
+        scores = {"previous": [], "shipped": []}
+        for i, (kind, strength) in enumerate(PROTOCOL):
+            noisy = corrupt(clean, kind, strength, generator=torch.Generator().manual_seed(i))
+            with torch.inference_mode():
+                for label, model in (("previous", previous), ("shipped", shipped)):
+                    scores[label].append(psnr(clean, model(noisy)).mean().item())
+        means = {label: sum(values) / len(values) for label, values in scores.items()}
+        print(
+            f"{name} ({len(digits)}), mean PSNR over the 7 bar settings: previous {means['previous']:.2f} dB, "
+            f"shipped {means['shipped']:.2f} dB ({means['shipped'] - means['previous']:+.2f})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batches", type=int, nargs="+", default=[5, 256], help="batch sizes")
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the medians are compared")
     parser.add_argument("--checkpoint", default=str(ROOT / "checkpoints" / "conv"), help="the shipped conv DAE")
+    parser.add_argument(
+        "--previous",
+        default=None,
+        help="the previous conv checkpoint (from git: checkpoints/conv at 6be0a17); with it, also compare their PSNR "
+        "on drawn digits and photos of digits on paper (made by tests/paper.py)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
 
     shipped = load_model(args.checkpoint).eval()
-    previous = WideConvDAE().eval()
+    previous = load_model(args.previous).eval() if args.previous else WideConvDAE().eval()
+    if args.previous:
+        user_digits(previous, shipped)
     forms = {
         "previous, plain module": (previous, False),
         "previous, app form": (inference_form(previous), True),

@@ -46,7 +46,7 @@ DEFAULTS = {
     "linear": {**LINEAR, "augmentation": 0.25, "kinds": NOISE_KINDS},
     "conv": {
         "build": ConvDAE,
-        "epochs": 60,
+        "epochs": 68,
         "lr": 2e-3,
         "batch_size": 64,
         "weight_decay": 1e-4,
@@ -163,7 +163,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    device = pick_device(args.device)
+    try:
+        device = pick_device(args.device)
+    except ValueError as error:
+        sys.exit(f"train.py: {error}")
     images, labels = load_dataset(args.dataset, train=True, root=args.data_dir, download=args.download)
     test_images, test_labels = load_dataset(args.dataset, train=False, root=args.data_dir, download=args.download)
     images, labels = images[: args.limit], labels[: args.limit]

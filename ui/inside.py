@@ -35,11 +35,11 @@ def signed_rgb(values: np.ndarray, scale: float | None = None) -> np.ndarray:
     return np.rint(rgb).astype(np.uint8)
 
 
-def mosaic(images: np.ndarray, columns: int) -> np.ndarray:
-    """[K, h, w] -> one [rows*(h+1)-1, columns*(w+1)-1] picture, the tiles one pixel apart (NaN between)."""
+def mosaic(images: np.ndarray, columns: int, gap: float = GAP) -> np.ndarray:
+    """[K, h, w] -> one [rows*(h+1)-1, columns*(w+1)-1] picture, the tiles one pixel apart (`gap` between)."""
     count, h, w = images.shape
     rows = -(-count // columns)
-    out = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1), GAP, dtype=np.float32)
+    out = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1), gap, dtype=np.float32)
     for i, image in enumerate(images):
         r, c = divmod(i, columns)
         out[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = image
@@ -101,17 +101,20 @@ def codes_section(inside: Inside) -> str:
     return card("What each model keeps: its code", f'<div class="tiles">{tiles}</div>', note)
 
 
+def strip_of(picture_html: str, labels: list[str]) -> str:
+    """One picture of tiles side by side, and a label under each tile: one PNG instead of one per tile."""
+    cells = "".join(f"<span>{label}</span>" for label in labels)
+    return f'<div class="strip">{picture_html}<div class="strip-labels">{cells}</div></div>'
+
+
 def first_layer_section(inside: Inside) -> str:
-    filters = "".join(
-        f'<div class="tile small">{picture(signed_rgb(f), f"linear unit filter, response {r:.1f}", "px")}'
-        f'<div class="label">{r:+.1f}</div></div>'
-        for f, r in zip(inside.filters, inside.filter_responses, strict=True)
-    )
+    responses = inside.filter_responses
+    filters = picture(signed_rgb(mosaic(inside.filters, columns=len(responses))), "linear first-layer filters", "px")
     maps = inside.feature_maps
     feature = picture(signed_rgb(mosaic(maps, columns=8)), "the conv model's first-layer feature maps", "px wide")
     body = (
-        f'<div class="tiles">{filters}</div>'
-        '<p class="sub">Linear: the first-layer units that respond most to this input, each a 28×28 weight '
+        strip_of(filters, [f"{r:+.1f}" for r in responses])
+        + '<p class="sub">Linear: the first-layer units that respond most to this input, each a 28×28 weight '
         "pattern over the whole image (the number: its response). Red weights add to the response where there is "
         "ink, blue ones subtract.</p>"
         f'<div class="tiles"><div class="tile">{feature}</div></div>'
@@ -127,14 +130,16 @@ def repeats_section(inside: Inside) -> str:
         steps = inside.repeats[name]
         readings = inside.repeat_readings.get(name, [])
         clean = inside.readings.get("clean")
-        cells = "".join(
-            f'<div class="tile small">{picture(step, f"{MODEL_TITLES[name]}, applied {i + 1} times", "px")}'
-            f'<div class="label">×{i + 1}'
-            + (f"<br>{reading_text(readings[i], clean)}" if i < len(readings) else "")
-            + "</div></div>"
-            for i, step in enumerate(steps)
+        labels = [
+            f"×{i + 1}" + (f"<br>{reading_text(readings[i], clean)}" if i < len(readings) else "")
+            for i in range(len(steps))
+        ]
+        row = picture(
+            mosaic(steps, columns=len(steps), gap=0.5), f"{MODEL_TITLES[name]}, applied again and again", "px"
         )
-        rows.append(f'<div class="repeat-row"><div class="row-title">{MODEL_TITLES[name]}</div>{cells}</div>')
+        rows.append(
+            f'<div class="repeat-row"><div class="row-title">{MODEL_TITLES[name]}</div>{strip_of(row, labels)}</div>'
+        )
     note = (
         "Each model applied again to its own output. A denoiser that learnt what digits look like settles on one; "
         "if the reading changes along the row, the model drifts toward another digit."
