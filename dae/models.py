@@ -100,7 +100,21 @@ class _Residual(nn.Module):
         return self.act(x + self.body(x))
 
 
-class ConvDAE(nn.Module):
+class _EncoderDecoder(nn.Module):
+    """A convolutional autoencoder's shared calls; subclasses build `self.encoder` and `self.decoder`."""
+
+    def encode(self, x: Tensor) -> Tensor:
+        """The code: [N, code_channels, 14, 14] for both conv models' defaults."""
+        return self.encoder(x)
+
+    def logits(self, x: Tensor) -> Tensor:
+        return self.decoder(self.encoder(x))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.sigmoid(self.logits(x))
+
+
+class ConvDAE(_EncoderDecoder):
     """Convolutional DAE without skip connections: everything passes through the code.
 
     With the defaults: 24 maps and one residual block at 28x28, a strided conv
@@ -144,18 +158,8 @@ class ConvDAE(nn.Module):
         self.encoder = nn.Sequential(*encoder)
         self.decoder = nn.Sequential(*decoder)
 
-    def encode(self, x: Tensor) -> Tensor:
-        """The code: [N, code_channels, 7, 7] with the defaults."""
-        return self.encoder(x)
 
-    def logits(self, x: Tensor) -> Tensor:
-        return self.decoder(self.encoder(x))
-
-    def forward(self, x: Tensor) -> Tensor:
-        return torch.sigmoid(self.logits(x))
-
-
-class WideConvDAE(nn.Module):
+class WideConvDAE(_EncoderDecoder):
     """The convolutional DAE the app shipped until 2026-11-30, kept to measure its successor against.
 
     No skip connections: everything passes through the code.
@@ -189,15 +193,6 @@ class WideConvDAE(nn.Module):
         decoder.append(nn.Conv2d(channels[0], 1, 3, padding=1))
         self.encoder = nn.Sequential(*encoder)
         self.decoder = nn.Sequential(*decoder)
-
-    def encode(self, x: Tensor) -> Tensor:
-        return self.encoder(x)
-
-    def logits(self, x: Tensor) -> Tensor:
-        return self.decoder(self.encoder(x))
-
-    def forward(self, x: Tensor) -> Tensor:
-        return torch.sigmoid(self.logits(x))
 
 
 class DigitClassifier(nn.Module):
