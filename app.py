@@ -44,8 +44,8 @@ LAB = start_lab(CHECKPOINTS, slots=CONCURRENCY, threads=int(os.environ.get("DAE_
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dae import NOISE_DOCS, NOISE_KINDS, NOISE_LABELS, check_noise  # noqa: E402
 from dae.comparison import METHODS, Comparison, finite, to_uint8  # noqa: E402
+from dae.kinds import MAX_SEED, NOISE_DOCS, NOISE_KINDS, NOISE_LABELS, check_noise, check_seed  # noqa: E402
 from dae.preprocess import BlankImageError, ImageInputError, open_data_url, open_image, to_mnist  # noqa: E402
 from ui.inputs import drawing_canvas, example_strip  # noqa: E402
 from ui.inside import inside_html  # noqa: E402
@@ -54,7 +54,6 @@ from ui.share import COPY_LINK_JS, SharedState, read_query  # noqa: E402
 from ui.train import apply_lesson, stop_training, train_part, training_events  # noqa: E402
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
-MAX_SEED = 2**31 - 1
 # Gradio keeps every upload and every image the API returns in its cache (three new PNGs per API call): every
 # half hour, delete those older than an hour, so a long-running Space does not fill its disk.
 CACHE_CLEANUP = (1800, 3600)  # (every N seconds, files older than M seconds)
@@ -71,12 +70,10 @@ def check_params(kind, strength, seed) -> tuple[str, float, int]:
     except ValueError as error:
         raise gr.Error(str(error).capitalize() + ".") from None
     try:
-        whole = float(seed).is_integer() and 0 <= float(seed) <= MAX_SEED
-    except (TypeError, ValueError, OverflowError):
-        whole = False
-    if not whole:
-        raise gr.Error(f"Seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}.")
-    return kind, strength, int(seed)
+        seed = check_seed(seed)
+    except ValueError as error:
+        raise gr.Error(str(error).capitalize() + ".") from None
+    return kind, strength, seed
 
 
 def compare(

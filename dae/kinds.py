@@ -47,3 +47,17 @@ def check_noise(kind: str, strength: float) -> float:
     if not (0.0 <= value <= 1.0):  # also rejects NaN, for which every comparison is False
         raise ValueError(f"strength must be a number in [0, 1], got {strength!r}")
     return value
+
+
+MAX_SEED = 2**31 - 1  # noise seeds: what torch.Generator.manual_seed takes on every platform we serve
+
+
+def check_seed(seed) -> int:
+    """Validate a noise seed (anything an API sends) and return it as an int; ValueError names the valid range."""
+    try:
+        whole = float(seed).is_integer() and 0 <= float(seed) <= MAX_SEED
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
+        raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+    return int(seed)

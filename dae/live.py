@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from .kinds import NOISE_KINDS, check_noise
+from .kinds import NOISE_KINDS, check_noise, check_seed
 
 ARCHITECTURES = ("linear", "conv")
 TARGETS = ("clean", "noisy")
@@ -103,13 +103,7 @@ def check_training(
         seconds = math.nan
     if not 1 <= seconds <= max_seconds:
         raise ValueError(f"seconds must be from 1 to {max_seconds:g} on this server; got {seconds!r}")
-    try:
-        whole = float(seed).is_integer() and 0 <= float(seed) < 2**31
-    except (TypeError, ValueError, OverflowError):
-        whole = False
-    if not whole:
-        raise ValueError(f"seed must be a whole number from 0 to {2**31 - 1}; got {seed!r}")
-    return TrainingRequest(architecture, kinds, max_strength, target, seconds, int(seed))
+    return TrainingRequest(architecture, kinds, max_strength, target, seconds, check_seed(seed))
 
 
 def build_model(architecture: str):
@@ -167,7 +161,7 @@ def run_training(
     train, test = load_training_data(data_file)
     torch.manual_seed(request.seed)
     model = build_model(request.architecture)
-    scored = _score_set(test, request.seed)  # {kind: (clean, noisy)}: all 500 held-out digits
+    scored = _score_set(test)  # {kind: (clean, noisy)}: all 500 held-out digits
     curve_set = {kind: (c[:CURVE_DIGITS], n[:CURVE_DIGITS]) for kind, (c, n) in scored.items()}
     curve_noisy = _mean({kind: _psnr(clean, noisy) for kind, (clean, noisy) in curve_set.items()})
     shown_clean = torch.cat([clean[i : i + 1] for i, (clean, _) in enumerate(scored.values())])[:SHOWN]
@@ -281,7 +275,7 @@ def _describe(request: TrainingRequest) -> dict:
     return described
 
 
-def _score_set(test, seed: int) -> dict:
+def _score_set(test) -> dict:
     import torch
 
     from .noise import corrupt
