@@ -33,7 +33,7 @@ class Inside:
     outputs: dict[str, np.ndarray]  # "linear", "conv", "plain": each model's reconstruction of the noisy input
     errors: dict[str, np.ndarray]  # the same names: reconstruction - clean, in [-1, 1]
     linear_code: np.ndarray  # [bottleneck]: the linear model's code
-    conv_code: np.ndarray  # [code_channels, 7, 7]: the conv model's code maps
+    conv_code: np.ndarray  # [code_channels, 14, 14]: the conv model's code maps
     filters: np.ndarray  # [TOP_FILTERS, 28, 28]: first-layer weights of the linear units that respond most
     filter_responses: list[float]  # each unit's response (weights . input + bias) to the noisy input
     feature_maps: np.ndarray  # [channels, 28, 28]: the conv model's first-layer maps of the noisy input
@@ -53,14 +53,19 @@ def read_digits(classifier: nn.Module, images: Tensor) -> list[tuple[int, float]
     return [(int(a), float(b)) for a, b in zip(label, confidence, strict=True)]
 
 
-def repeat_denoising(model: Callable[[Tensor], Tensor], noisy: Tensor, steps: int = REPEATS) -> Tensor:
-    """[steps, 1, 28, 28]: model(noisy), model(model(noisy)), ...; a good denoiser settles, a weak one drifts."""
+def repeat_denoising(
+    model: Callable[[Tensor], Tensor], noisy: Tensor, steps: int = REPEATS, first: Tensor | None = None
+) -> Tensor:
+    """[steps, 1, 28, 28]: model(noisy), model(model(noisy)), ...; a good denoiser settles, a weak one drifts.
+
+    first: model(noisy), if it is already known: the chain continues from it.
+    """
     import torch
 
     if steps <= 0:
         return noisy[:0]
-    out, image = [], noisy
-    for _ in range(steps):
+    out, image = ([], noisy) if first is None else ([first], first)
+    for _ in range(steps - len(out)):
         image = model(image).float()
         out.append(image)
     return torch.cat(out)
@@ -77,41 +82,52 @@ def look_inside(
     repeats: int = REPEATS,
     top_filters: int = TOP_FILTERS,
     run_conv: Callable[[Tensor], Tensor] | None = None,
+    encode_conv: Callable[[Tensor], Tensor] | None = None,
     read: Callable[[Tensor], list[tuple[int, float]]] | None = None,
     pool: Executor | None = None,
+    first: dict[str, Tensor] | None = None,
 ) -> Inside:
     """Everything the Inside view shows for one noisy digit [1,1,28,28] and its clean original.
 
     linear must be a LinearDAE (its first layer is read as 28x28 filters) and conv a ConvDAE (its encoder's
     first block gives the feature maps). plain: the same linear architecture trained without noise.
-    run_conv and read: faster equivalents of conv(x) and read_digits(classifier, x), if the caller has them;
+    run_conv, encode_conv and read: faster equivalents of conv(x), conv.encode(x) and read_digits(classifier, x),
+    if the caller has them;
     pool: a thread pool on which the conv model's repeated denoising runs while this thread does the rest.
+    first: "linear" and "conv" -> each model's output for `noisy`, if the caller has them (a comparison of the
+    same input): the repeated denoising continues from them.
     """
     import torch
 
-    run_conv = run_conv or conv
+    run_conv, encode_conv = run_conv or conv, encode_conv or conv.encode
     if read is None and classifier is not None:
         read = lambda images: read_digits(classifier, images)  # noqa: E731
     # the conv model's chain is the longest part: on a second thread, when there is one
-    chain = pool.submit(_repeat_in_inference, run_conv, noisy, repeats) if pool is not None else None
+    first = first or {}
+    conv_chain = (run_conv, noisy, repeats, first.get("conv"))
+    chain = pool.submit(_repeat_in_inference, *conv_chain) if pool is not None else None
     with torch.inference_mode():
-        return _look_inside(linear, conv, noisy, clean, plain, repeats, top_filters, run_conv, read, chain)
+        return _look_inside(
+            linear, conv, noisy, clean, plain, repeats, top_filters, encode_conv, read, first, chain, conv_chain
+        )
 
 
-def _repeat_in_inference(model, noisy, steps):
+def _repeat_in_inference(model, noisy, steps, first):
     import torch
 
     with torch.inference_mode():  # thread-local: a pool's thread needs its own
-        return repeat_denoising(model, noisy, steps)
+        return repeat_denoising(model, noisy, steps, first)
 
 
-def _look_inside(linear, conv, noisy, clean, plain, repeats, top_filters, run_conv, read, chain) -> Inside:
+def _look_inside(
+    linear, conv, noisy, clean, plain, repeats, top_filters, encode_conv, read, first, chain, conv_chain
+) -> Inside:
     import torch
 
     from .metrics import psnr
 
     # repeated denoising; its first step is each model's output
-    steps = {"linear": repeat_denoising(linear, noisy, repeats)}
+    steps = {"linear": repeat_denoising(linear, noisy, repeats, first.get("linear"))}
     first = linear.net[0]  # Linear(784, hidden): each row is a 28x28 filter
     responses = first(noisy.flatten(1))[0]
     top = responses.argsort(descending=True)[:top_filters]
@@ -120,7 +136,7 @@ def _look_inside(linear, conv, noisy, clean, plain, repeats, top_filters, run_co
         outputs={},
         errors={},
         linear_code=linear.encode(noisy)[0].float().numpy(),
-        conv_code=conv.encode(noisy)[0].float().numpy(),
+        conv_code=encode_conv(noisy)[0].float().numpy(),
         filters=first.weight[top].view(-1, 28, 28).float().numpy(),
         filter_responses=responses[top].tolist(),
         feature_maps=conv.encoder[0](noisy)[0].float().numpy(),
@@ -131,7 +147,7 @@ def _look_inside(linear, conv, noisy, clean, plain, repeats, top_filters, run_co
     first_names = ["clean", "noisy", *plain_output]
     first_batch = torch.cat([clean, noisy, *plain_output.values(), steps["linear"]])
     first_readings = read(first_batch) if read is not None else []
-    steps["conv"] = chain.result() if chain is not None else repeat_denoising(run_conv, noisy, repeats)
+    steps["conv"] = chain.result() if chain is not None else repeat_denoising(*conv_chain)
     outputs = {"linear": steps["linear"][:1], "conv": steps["conv"][:1], **plain_output}
     inside.outputs = {name: out[0, 0].numpy() for name, out in outputs.items()}
     inside.errors = {name: (out - clean)[0, 0].numpy() for name, out in outputs.items()}

@@ -11,8 +11,10 @@ scripts and notebooks get exactly the same numbers.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -28,17 +30,40 @@ from .metrics import psnr, ssim
 from .noise import check_noise, corrupt
 from .training import bf16_available
 
+MODELS = ("linear", "conv")
 CURVE_STRENGTHS = (0.1, 0.4, 0.7, 1.0)  # plus the current strength: five images, one batch per model
 YOUR_MODELS_KEPT = 8  # live-trained models kept loaded, most recently used first
 CURVE_CACHE_SIZE = 256  # curves kept, one per (digit, kind, seed): moving the slider reuses them
+RECENT_OUTPUTS = 16  # the latest comparisons' reconstructions: the Inside view that follows continues from them
+
+
+class Recent:
+    """A thread-safe dict that keeps the `size` most recently used entries."""
+
+    def __init__(self, size: int):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 class DenoisingLab:
     """The two shipped models, ready to compare on single digits, and to look inside (`inspect`).
 
     classifier: reads each panel's digit (optional); plain: the plain autoencoder the Inside view shows
-    beside the linear DAE (optional). workers: threads that share the conv model's batch in `compare`
-    (1: the calling thread alone).
+    beside the linear DAE (optional). workers: 2 runs the conv model (and the reading of its output) on a second
+    thread while the calling thread runs the rest; 1 runs everything on the calling thread. fused: run the conv
+    model and the classifier as `fused_form`s (TorchScript with oneDNN Graph fusion), about twice as fast here.
     """
 
     def __init__(
@@ -50,23 +75,30 @@ class DenoisingLab:
         plain: nn.Module | None = None,
         bf16: bool | None = None,
         workers: int = 2,
+        fused: bool = True,
     ):
         # On CPUs with native bfloat16 the conv model runs in bf16 with channels_last where that is faster
         # (docs/serving.md); its outputs move by less than 0.01. The linear model is cheap: it stays in float32.
         self.bf16 = bf16_available() if bf16 is None else bf16
+        self._dtype = torch.bfloat16 if self.bf16 else torch.float32  # of the fast forms' weights and inputs
         self.linear = linear.eval()
         self.classifier = classifier.eval() if classifier is not None else None  # reads the panels' digits
-        # the readings run in the same fast form as the conv model: 1.8 ms for four images against 3.1 (one thread)
-        self._classifier_fast = inference_form(classifier) if classifier is not None else None
+        # the fast forms: BatchNorm folded into the convs, channels_last, bf16 where native, and fused (fused_form);
+        # each is warmed up at the batch sizes it gets: compare's and inspect's
+        form = fused_form if fused else lambda model, dtype, batches: inference_form(model, dtype=dtype)
+        fast = partial(form, dtype=self._dtype)
+        self._classifier_fast = fast(classifier, batches=(1, 3, 4, 7)) if classifier is not None else None
         self.plain = plain.eval() if plain is not None else None  # the linear architecture trained without noise
         self.conv = conv.eval()  # as trained: the Inside view reads its layers
-        self._conv_fast = inference_form(conv)  # BatchNorm folded into the convs, channels_last: for compare
-        # workers > 1 splits the conv model's batch (the curve's five images) across that many threads
-        self.workers = max(1, workers)
-        self._pool = ThreadPoolExecutor(self.workers - 1, thread_name_prefix="conv") if self.workers > 1 else None
-        self._curves: OrderedDict[tuple, dict[str, list[float]]] = OrderedDict()
-        self._yours: OrderedDict[tuple, nn.Module] = OrderedDict()
-        self._lock = threading.Lock()
+        self._conv_fast = fast(conv, batches=(1, 1 + len(CURVE_STRENGTHS)))
+        self._conv_encoder_fast = fast(conv.encoder, batches=(1,))  # its code, for inspect
+        # torch runs one thread per request (so that two requests share two cores); with a single visitor the
+        # second core would sit idle, so the conv model, most of an update's work, runs there meanwhile
+        self.workers = min(max(1, workers), 2)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="conv") if self.workers > 1 else None
+        self._curves = Recent(CURVE_CACHE_SIZE)  # (digit, kind, seed) -> the curve's points
+        self._yours = Recent(YOUR_MODELS_KEPT)  # (checkpoint path, mtime) -> the visitor's model
+        self._outputs = Recent(RECENT_OUTPUTS)  # (digit, kind, strength, seed) -> {model: its reconstruction}
 
     @classmethod
     def from_checkpoints(cls, folder: str | Path = "checkpoints") -> DenoisingLab:
@@ -95,34 +127,42 @@ class DenoisingLab:
         """
         strength = check_noise(kind, strength)
         clean = torch.as_tensor(np.asarray(digit, dtype=np.float32)).reshape(1, 1, 28, 28)
-        key = (clean.numpy().tobytes(), kind, seed)
-        cached = self._cached_curve(key) if curve else None
+        digit_key = clean.numpy().tobytes()
+        key = (digit_key, kind, seed)
+        cached = self._curves.get(key) if curve else None
         # A new curve rides along in the same batch as the current strength: one forward pass per model.
         strengths = [strength, *CURVE_STRENGTHS] if curve and cached is None else [strength]
         noisy = self._corrupt(clean, kind, strengths, seed)
-        outputs = {"noisy": noisy, "linear": self.linear(noisy), "conv": self._run_conv(noisy)}
+        # the conv model is the longest part: on the pool's thread (with the reading of its output), meanwhile
+        conv = self._pool.submit(self._conv_and_reading, noisy) if self._pool is not None else None
+        outputs = {"noisy": noisy, "linear": self.linear(noisy)}
         if curve:
             outputs["median"] = median_filter(noisy)
-        reference = clean.expand_as(noisy)
-        psnrs = {name: psnr(reference, out) for name, out in outputs.items()}
         shown = ("noisy", "linear", "conv")
         if yours is not None:
             outputs["yours"] = self._your_model(yours)(noisy[:1]).float()
-            psnrs["yours"] = psnr(clean, outputs["yours"])
             shown = (*shown, "yours")
+        readings = {}
+        if self.classifier is not None:
+            first = ["clean", *(name for name in shown if name != "conv")]
+            batch = torch.cat([clean, *(outputs[name][:1] for name in first[1:])])
+            readings = dict(zip(first, self._read(batch), strict=True))
+        outputs["conv"], conv_reading = conv.result() if conv is not None else self._conv_and_reading(noisy)
+        if conv_reading is not None:
+            readings["conv"] = conv_reading
+            readings = {name: readings[name] for name in ["clean", *shown]}  # in the panels' order
+        # the Inside view, computed next for the same input when open, starts from these
+        self._outputs.put((digit_key, kind, strength, seed), {name: outputs[name][:1].clone() for name in MODELS})
+        psnrs = {name: psnr(clean.expand_as(out), out) for name, out in outputs.items()}
         panels = torch.cat([outputs[name][:1] for name in shown])
         ssims = ssim(clean.expand_as(panels), panels)  # one call for the three panels
         scores = {name: {"psnr": psnrs[name][0].item(), "ssim": ssims[i].item()} for i, name in enumerate(shown)}
         better = winner(scores)
-        readings = {}
-        if self.classifier is not None:
-            batch = torch.cat([clean, *(outputs[name][:1] for name in shown)])
-            readings = dict(zip(["clean", *shown], self._read(batch), strict=True))
         curve_data = {}
         if curve:
             if cached is None:
                 cached = {"strength": list(CURVE_STRENGTHS), **{name: psnrs[name][1:].tolist() for name in METHODS}}
-                self._store_curve(key, cached)
+                self._curves.put(key, cached)
             curve_data = _insert_point(cached, strength, {name: psnrs[name][0].item() for name in METHODS})
         return Comparison(
             clean=clean[0, 0].numpy(),
@@ -141,17 +181,13 @@ class DenoisingLab:
         file = Path(path)
         try:
             key = (str(file), file.stat().st_mtime_ns)
-            with self._lock:
-                if key in self._yours:
-                    self._yours.move_to_end(key)
-                    return self._yours[key]
+            model = self._yours.get(key)
+            if model is not None:
+                return model
             model = load_model_zip(file.read_bytes())
         except (OSError, ValueError, TrainingError, CheckpointError) as error:
             raise ValueError(f"your trained model could not be loaded ({error}); train it again") from None
-        with self._lock:
-            self._yours[key] = model
-            while len(self._yours) > YOUR_MODELS_KEPT:
-                self._yours.popitem(last=False)
+        self._yours.put(key, model)
         return model
 
     @torch.inference_mode()
@@ -160,6 +196,7 @@ class DenoisingLab:
         strength = check_noise(kind, strength)
         clean = torch.as_tensor(np.asarray(digit, dtype=np.float32)).reshape(1, 1, 28, 28)
         noisy = self._corrupt(clean, kind, [strength], seed)
+        done = self._outputs.get((clean.numpy().tobytes(), kind, strength, seed))
         return look_inside(
             self.linear,
             self.conv,
@@ -168,59 +205,79 @@ class DenoisingLab:
             classifier=self.classifier,
             plain=self.plain,
             run_conv=self._conv_forward,  # the fast forms the comparison uses: the same outputs, in bf16 here
+            encode_conv=self._conv_encode,
             read=self._read if self.classifier is not None else None,
             pool=self._pool,
+            first=done,  # the models' outputs, when the comparison of this input is recent: not computed again
         )
 
     def _read(self, images: torch.Tensor) -> list[tuple[int, float]]:
-        """The classifier's readings of [N,1,28,28], in its fast form."""
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            return read_digits(self._classifier_fast, images.contiguous(memory_format=torch.channels_last))
+        """The classifier's readings of [N,1,28,28], in its fast form (none without a classifier)."""
+        if self._classifier_fast is None:
+            return []
+        return read_digits(self._classifier_fast, self._fast_input(images))
 
-    def _run_conv(self, noisy: torch.Tensor) -> torch.Tensor:
-        if self._pool is None or len(noisy) < 2:
-            return self._conv_forward(noisy)
-        # The conv model is most of an update's work, and torch runs one thread per request (so that two
-        # requests share two cores): with a single user one core would sit idle. Chunks on pool threads use it.
-        first, *rest = noisy.tensor_split(self.workers)
-        futures = [self._pool.submit(self._conv_forward, chunk) for chunk in rest if len(chunk)]
-        return torch.cat([self._conv_forward(first), *(future.result() for future in futures)])
+    @torch.inference_mode()  # thread-local: the pool's thread needs it too
+    def _conv_and_reading(self, noisy: torch.Tensor) -> tuple[torch.Tensor, tuple[int, float] | None]:
+        """The conv model's outputs for `noisy`, and the classifier's reading of the first (None without one)."""
+        out = self._conv_forward(noisy)
+        return out, next(iter(self._read(out[:1])), None)
 
     @torch.inference_mode()  # thread-local: the pool's threads need it too
     def _conv_forward(self, noisy: torch.Tensor) -> torch.Tensor:
-        noisy = noisy.contiguous(memory_format=torch.channels_last)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            return self._conv_fast(noisy).float().contiguous()
+        return self._conv_fast(self._fast_input(noisy)).float().contiguous()
+
+    def _conv_encode(self, noisy: torch.Tensor) -> torch.Tensor:
+        return self._conv_encoder_fast(self._fast_input(noisy)).float().contiguous()
+
+    def _fast_input(self, images: torch.Tensor) -> torch.Tensor:
+        return images.to(self._dtype).contiguous(memory_format=torch.channels_last)
 
     @staticmethod
     def _corrupt(clean: torch.Tensor, kind: str, strengths: list[float], seed: int) -> torch.Tensor:
         # the same seed at every strength: one noise field, scaled, so a curve over strengths is smooth
         return torch.cat([corrupt(clean, kind, s, generator=torch.Generator().manual_seed(seed)) for s in strengths])
 
-    def _cached_curve(self, key: tuple) -> dict[str, list[float]] | None:
-        with self._lock:
-            if key in self._curves:
-                self._curves.move_to_end(key)
-                return self._curves[key]
-        return None
 
-    def _store_curve(self, key: tuple, curve: dict[str, list[float]]) -> None:
-        with self._lock:
-            self._curves[key] = curve
-            while len(self._curves) > CURVE_CACHE_SIZE:
-                self._curves.popitem(last=False)
-
-
-def inference_form(model: nn.Module) -> nn.Module:
+def inference_form(model: nn.Module, *, dtype: torch.dtype = torch.float32) -> nn.Module:
     """A copy of `model` for fast inference: BatchNorm folded into the convolutions before it, channels_last.
 
     Same outputs within float rounding (eval mode only). torch.fx does the folding; the original is untouched.
+    dtype=torch.bfloat16 stores the weights in bf16, to be fed bf16 inputs: the same outputs as bf16 autocast
+    (identical here), without casting every weight on every call (0.2 to 0.4 ms less per call at batch 1 to 5).
     """
     if not any(isinstance(m, nn.Conv2d) for m in model.modules()):
         return model.eval()
     from torch.fx.experimental.optimization import fuse
 
-    return fuse(model.eval()).to(memory_format=torch.channels_last)
+    return fuse(model.eval()).to(dtype=dtype, memory_format=torch.channels_last)
+
+
+def fused_form(model: nn.Module, *, dtype: torch.dtype = torch.float32, batches: tuple[int, ...] = (1,)) -> nn.Module:
+    """`inference_form(model, dtype=dtype)`, traced and frozen by TorchScript with oneDNN Graph fusion.
+
+    Each convolution runs as one kernel with the activation and the residual addition after it: about twice
+    as fast at batch 1 to 5 here (docs/serving.md), outputs within bf16 rounding of the eager form. It is
+    warmed up at each of `batches` [N, 1, 28, 28] (the first two calls at a new batch size compile it, 20 to
+    100 ms). Where this torch has no TorchScript or oneDNN Graph, the eager inference form is returned.
+    Sets two process-wide TorchScript options: oneDNN fusion on, and 8 static shapes per graph.
+    """
+    form = inference_form(model, dtype=dtype)
+    examples = [torch.zeros(n, 1, 28, 28, dtype=dtype).contiguous(memory_format=torch.channels_last) for n in batches]
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            # TorchScript is deprecated (torch 2.14 warns on every call here) but works; the fallback is below
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            torch.jit.enable_onednn_fusion(True)
+            torch.jit.set_fusion_strategy([("STATIC", 8)])  # oneDNN Graph fuses static shapes only
+            scripted = torch.jit.freeze(torch.jit.trace(form, examples[0]))
+            for example in examples:
+                for _ in range(3):  # profile, compile, run
+                    scripted(example)
+        return scripted
+    except Exception:  # noqa: BLE001 - any failure here leaves the eager form, which gives the same outputs
+        return form
 
 
 def _insert_point(curve: dict[str, list[float]], strength: float, values: dict[str, float]) -> dict[str, list[float]]:

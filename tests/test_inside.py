@@ -12,7 +12,7 @@ from dae import ConvDAE, DigitClassifier, LinearDAE, load_dataset, load_model, t
 from dae.comparison import LOW_CONFIDENCE, Comparison, identity_flips, looks_like_a_digit
 from dae.inside import REPEATS, TOP_FILTERS, look_inside, read_digits, repeat_denoising
 from dae.lab import DenoisingLab
-from ui.inside import inside_html, mosaic, signed_rgb
+from ui.inside import SIGNED_PALETTE, inside_html, mosaic, signed_indices
 from ui.panels import headline, panels_html
 
 
@@ -135,7 +135,8 @@ def test_the_shipped_classifier_is_unsure_of_a_non_digit(shipped_lab):
 
 
 def test_signed_colours_and_mosaic():
-    rgb = signed_rgb(np.array([[-1.0, 0.0, 1.0, np.nan]]), 1.0)
+    rgb = SIGNED_PALETTE[signed_indices(np.array([[-1.0, 0.0, 1.0, np.nan]]), 1.0)]
+    assert signed_indices(np.array([[-0.5, 0.5, 2.0]]), 1.0).tolist() == [[64, 190, 254]]  # halfway, and clipped
     assert rgb[0, 0].tolist() == [37, 99, 235] and rgb[0, 1].tolist() == [255, 255, 255]
     assert rgb[0, 2].tolist() == [220, 38, 38] and rgb[0, 3].tolist() == [229, 229, 229]
     tiles = mosaic(np.arange(3 * 2 * 2, dtype=np.float32).reshape(3, 2, 2), columns=2)

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from conftest import seeded
 
 from dae import ConvDAE, LinearDAE, corrupt
-from dae.models import count_parameters
+from dae.models import DigitClassifier, count_parameters
 
 MODELS = [LinearDAE, ConvDAE]
 
@@ -97,9 +97,36 @@ def test_the_inference_form_gives_the_same_outputs(digits):
         with torch.no_grad():
             expected = model(digits[:8])
             assert torch.allclose(fast(digits[:8].contiguous(memory_format=torch.channels_last)), expected, atol=1e-5)
+            if not isinstance(model, LinearDAE):  # bf16 weights, fed bf16: close to float32 still
+                half = inference_form(model, dtype=torch.bfloat16)
+                assert next(half.parameters()).dtype == torch.bfloat16
+                out = half(digits[:8].to(torch.bfloat16).contiguous(memory_format=torch.channels_last)).float()
+                assert (out - expected).abs().max() < 0.03
         assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules()) != isinstance(model, LinearDAE)
 
 
 def test_conv_blocks_need_one_entry_per_scale():
     with pytest.raises(ValueError, match="one entry per scale"):
         ConvDAE(channels=(8, 16), blocks=(1, 1, 1))
+
+
+def test_the_fused_form_gives_the_same_outputs_and_falls_back(digits, monkeypatch):
+    from dae.lab import fused_form, inference_form
+
+    torch.manual_seed(0)
+    for model in (ConvDAE().eval(), DigitClassifier().eval()):
+        eager = inference_form(model)
+        fused = fused_form(model, batches=(1, 3))
+        assert isinstance(fused, torch.jit.ScriptModule)
+        with torch.no_grad():
+            for n in (1, 3, 2):  # 2: a batch size it was not warmed up at
+                x = digits[:n].contiguous(memory_format=torch.channels_last)
+                assert torch.allclose(fused(x), eager(x), atol=1e-4), n
+
+    def no_torchscript(*args, **kwargs):
+        raise RuntimeError("TorchScript is not available")
+
+    monkeypatch.setattr(torch.jit, "trace", no_torchscript)
+    fallback = fused_form(ConvDAE().eval())
+    assert not isinstance(fallback, torch.jit.ScriptModule)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fallback.modules())  # still the folded form

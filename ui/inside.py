@@ -24,15 +24,33 @@ GAP = np.nan  # mosaic gaps: drawn in light grey
 MODEL_TITLES = {"linear": "Linear DAE", "conv": "Convolutional DAE", "plain": "Plain autoencoder"}
 
 
-def signed_rgb(values: np.ndarray, scale: float | None = None) -> np.ndarray:
-    """[H, W] values -> uint8 [H, W, 3]: blue (-scale) to white (0) to red (+scale); NaN is light grey."""
+def _signed_palette(steps: int = 127) -> np.ndarray:
+    # index 0: -scale (blue), `steps`: zero (white), 2 * steps: +scale (red), 255: NaN (light grey)
+    t = np.linspace(-1, 1, 2 * steps + 1)[:, None]
+    colours = np.where(t < 0, ZERO + (NEGATIVE - ZERO) * -t, ZERO + (POSITIVE - ZERO) * t)
+    return np.vstack([np.rint(colours), [[229, 229, 229]]]).astype(np.uint8)
+
+
+SIGNED_PALETTE = _signed_palette()  # [256, 3]
+
+
+def signed_indices(values: np.ndarray, scale: float | None = None) -> np.ndarray:
+    """[H, W] values -> uint8 [H, W] indices into SIGNED_PALETTE: blue (-scale), white (0), red (+scale).
+
+    scale: the value drawn at full colour; None takes the largest magnitude. NaN is light grey.
+    """
     values = np.asarray(values, dtype=np.float32)
     if scale is None:
         scale = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
-    t = np.clip(np.nan_to_num(values) / max(scale, 1e-8), -1, 1)[..., None]
-    rgb = np.where(t < 0, ZERO + (NEGATIVE - ZERO) * -t, ZERO + (POSITIVE - ZERO) * t)
-    rgb[np.isnan(values)] = 229
-    return np.rint(rgb).astype(np.uint8)
+    t = np.clip(np.nan_to_num(values) / max(scale, 1e-8), -1, 1)
+    indices = np.rint((t + 1) * 127).astype(np.uint8)
+    indices[np.isnan(values)] = 255
+    return indices
+
+
+def signed_picture(values: np.ndarray, alt: str, css: str = "", scale: float | None = None) -> str:
+    """An inline PNG of signed values in SIGNED_PALETTE's colours."""
+    return _img(png_data_url(signed_indices(values, scale), palette=SIGNED_PALETTE), alt, css)
 
 
 def mosaic(images: np.ndarray, columns: int, gap: float = GAP) -> np.ndarray:
@@ -55,8 +73,12 @@ def grid_of_values(values: np.ndarray) -> np.ndarray:
 
 
 def picture(image: np.ndarray, alt: str, css: str = "") -> str:
-    """An inline PNG: grey [0, 1] images as they are, uint8 RGB ones as coloured."""
-    return f'<img class="{css}" src="{png_data_url(image)}" alt="{alt}" title="{alt}">'
+    """An inline PNG of a grey [0, 1] image."""
+    return _img(png_data_url(image), alt, css)
+
+
+def _img(url: str, alt: str, css: str) -> str:
+    return f'<img class="{css}" src="{url}" alt="{alt}" title="{alt}">'
 
 
 def card(title: str, body: str, note: str = "") -> str:
@@ -73,7 +95,7 @@ def _reading(inside: Inside, name: str) -> str:
 
 def errors_section(inside: Inside) -> str:
     tiles = "".join(
-        f'<div class="tile">{picture(signed_rgb(inside.errors[name], 1.0), f"{MODEL_TITLES[name]} error map", "px")}'
+        f'<div class="tile">{signed_picture(inside.errors[name], f"{MODEL_TITLES[name]} error map", "px", scale=1.0)}'
         f'<div class="label">{MODEL_TITLES[name]}<br>PSNR {db(inside.psnr[name])} dB</div></div>'
         for name in ("linear", "conv")
     )
@@ -88,9 +110,9 @@ def codes_section(inside: Inside) -> str:
     linear, conv = inside.linear_code, inside.conv_code
     channels = len(conv)
     tiles = (
-        f'<div class="tile">{picture(signed_rgb(grid_of_values(linear)), "the linear code", "px")}'
+        f'<div class="tile">{signed_picture(grid_of_values(linear), "the linear code", "px")}'
         f'<div class="label">Linear: {linear.size} numbers</div></div>'
-        f'<div class="tile">{picture(signed_rgb(mosaic(conv, columns=8)), "the conv code", "px wide")}'
+        f'<div class="tile">{signed_picture(mosaic(conv, columns=8), "the conv code", "px wide")}'
         f'<div class="label">Conv: {channels} maps of {conv.shape[1]}×{conv.shape[2]} = {conv.size:,} numbers</div>'
         "</div>"
     )
@@ -109,9 +131,9 @@ def strip_of(picture_html: str, labels: list[str]) -> str:
 
 def first_layer_section(inside: Inside) -> str:
     responses = inside.filter_responses
-    filters = picture(signed_rgb(mosaic(inside.filters, columns=len(responses))), "linear first-layer filters", "px")
+    filters = signed_picture(mosaic(inside.filters, columns=len(responses)), "linear first-layer filters", "px")
     maps = inside.feature_maps
-    feature = picture(signed_rgb(mosaic(maps, columns=8)), "the conv model's first-layer feature maps", "px wide")
+    feature = signed_picture(mosaic(maps, columns=8), "the conv model's first-layer feature maps", "px wide")
     body = (
         strip_of(filters, [f"{r:+.1f}" for r in responses])
         + '<p class="sub">Linear: the first-layer units that respond most to this input, each a 28×28 weight '
