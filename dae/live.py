@@ -1,7 +1,7 @@
 """Train a small denoising autoencoder live, in a time budget: what the page's Train part and `/train` run.
 
     request = check_training("linear", kinds=["gaussian"], max_strength=1.0, target="clean", seconds=20, seed=0)
-    job = TrainingJob(request)            # a process of its own: one torch thread, lowest priority
+    job = TrainingJob(request)            # a process of its own, at the lowest priority
     for kind, value in job.updates():     # ("progress", {...}) while it trains, then ("done", {...})
         ...
     job.stop()                            # early, or when the visitor leaves
@@ -44,6 +44,9 @@ from .kinds import NOISE_KINDS, check_noise, check_seed
 ARCHITECTURES = ("linear", "conv")
 TARGETS = ("clean", "noisy")
 MAX_SECONDS = {"cpu": 30.0, "gpu": 120.0}  # the time cap per training, by where it runs
+# torch threads of a training process: two cores give 1.3 to 1.4 times the epochs of one (docs/experiments.md);
+# at the lowest priority, the page's denoising still comes first (scripts/bench_train.py measures it)
+THREADS = min(2, os.cpu_count() or 1)
 DATA_FILE = Path(__file__).resolve().parent.parent / "assets" / "mnist-train.npz"
 SCORE_STRENGTH = 0.5  # the metrics: every kind at this strength
 SHOWN = 6  # held-out digits whose reconstructions are shown while training, one per noise kind
@@ -107,17 +110,17 @@ def check_training(
 
 
 def build_model(architecture: str):
-    """The small models the page trains: 784-256-64-256-784, and a conv DAE with a 16x7x7 code."""
+    """The small models the page trains: 784-768-192-768-784, and a conv DAE with a 16x7x7 code."""
     from .models import ConvDAE, LinearDAE
 
-    if architecture == "linear":
-        return LinearDAE(hidden=(256,), bottleneck=64)
+    if architecture == "linear":  # the best of 10 shapes from 256-64 to 2048-256 in 20 s (docs/experiments.md)
+        return LinearDAE(hidden=(768,), bottleneck=192)
     return ConvDAE(channels=(16, 32, 64), blocks=(0, 1, 1), code_channels=16)
 
 
-SETTINGS = {  # per architecture: batch size and peak learning rate
-    "linear": {"batch_size": 256, "lr": 3e-3},
-    "conv": {"batch_size": 64, "lr": 3e-3},
+SETTINGS = {  # per architecture: batch size, peak learning rate, and no augmentation (seconds do not overfit)
+    "linear": {"batch_size": 256, "lr": 4e-3, "augmentation": 0},
+    "conv": {"batch_size": 64, "lr": 3e-3, "augmentation": 0},
 }
 
 
@@ -151,6 +154,33 @@ def run_training(
     import queue
     import threading
 
+    # All of it runs on a thread of its own, which hands its updates over: this generator stays a plain
+    # consumer. Only that thread runs torch: once another thread had run parallel torch ops, training on two
+    # OpenMP threads took twice as long a step here.
+    updates: queue.Queue = queue.Queue()
+
+    def work() -> None:
+        try:
+            _train(request, device, should_stop, every, data_file, updates.put)
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
+            updates.put(("error", error))
+        finally:
+            updates.put(("finished", None))
+
+    worker = threading.Thread(target=work, name="training", daemon=True)
+    worker.start()
+    while True:
+        kind, value = updates.get()
+        if kind == "finished":
+            break
+        if kind == "error":
+            raise value
+        yield kind, value
+    worker.join()
+
+
+def _train(request: TrainingRequest, device: str, should_stop, every: float, data_file, send) -> None:
+    """run_training's work: send(("progress", snapshot)) while it trains, then send(("done", result))."""
     import torch
 
     from .checkpoint import save_model
@@ -174,8 +204,6 @@ def run_training(
             [shown_noisy, corrupt(digit, kind, strength, generator=torch.Generator().manual_seed(seed))]
         )
 
-    # fit runs in a thread of its own and hands snapshots over: this generator stays a plain consumer
-    updates: queue.Queue = queue.Queue()
     curve: list[dict] = []
     last = [0.0]
 
@@ -193,77 +221,53 @@ def run_training(
                     "noisy_psnr": curve_noisy,
                     "shown": _snapshot(shown_clean, shown_noisy, shown),
                 }
-                updates.put(("progress", {**info, **snapshot}))
+                send(("progress", {**info, **snapshot}))
         return should_stop()
 
-    outcome: dict = {}
-
-    def work() -> None:
-        try:
-            with tempfile.TemporaryDirectory() as folder:
-                run = fit(
-                    model,
-                    train,
-                    test[:100],
-                    out=None,  # saved once, below: epochs of a fraction of a second need no checkpoint each
-                    epochs=100_000,  # the time budget ends it
-                    seconds=request.seconds,
-                    kinds=request.kinds,
-                    max_strength=request.max_strength,
-                    target=request.target,
-                    seed=request.seed,
-                    device=device,
-                    bf16=False,  # small models: float32 is as fast here, and exact
-                    progress=progress,
-                    metadata={"trained_by": "dae-lab live training", "seconds_budget": request.seconds},
-                    **SETTINGS[request.architecture],
-                )
-                outcome["run"] = run
-                save_model(model.cpu(), Path(folder) / "model", **run["metadata"])
-                model.to(device)
-                outcome["zip"] = _zip_folder(Path(folder) / "model")
-        except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
-            outcome["error"] = error
-        finally:
-            updates.put(("finished", None))
-
-    worker = threading.Thread(target=work, name="fit", daemon=True)
-    worker.start()
-    while True:
-        kind, value = updates.get()
-        if kind == "finished":
-            break
-        yield kind, value
-    worker.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    model.eval()
+    with tempfile.TemporaryDirectory() as folder:
+        run = fit(
+            model,
+            train,
+            test[:100],
+            out=None,  # saved once, below: epochs of a fraction of a second need no checkpoint each
+            epochs=100_000,  # the time budget ends it
+            seconds=request.seconds,
+            kinds=request.kinds,
+            max_strength=request.max_strength,
+            target=request.target,
+            seed=request.seed,
+            device=device,
+            bf16=None,  # where the CPU has it natively: a linear step 0.77x the time of float32's here
+            progress=progress,
+            metadata={"trained_by": "dae-lab live training", "seconds_budget": request.seconds},
+            **SETTINGS[request.architecture],
+        )
+        save_model(model.cpu(), Path(folder) / "model", **run["metadata"])
+        checkpoint = _zip_folder(Path(folder) / "model")
+    model.to(device).eval()
     by_kind = _psnr_by_kind(model, scored, device)
     noisy_by_kind = {kind: _psnr(clean, noisy) for kind, (clean, noisy) in scored.items()}
     with torch.inference_mode():
         shown = model(shown_noisy.to(device)).float().cpu()
-    history = outcome["run"]["history"]
     metrics = {
         "val_psnr": _mean(by_kind),
         "noisy_psnr": _mean(noisy_by_kind),
         "val_psnr_by_kind": by_kind,
         "noisy_psnr_by_kind": noisy_by_kind,
-        "epochs": len(history),
-        "seconds": round(outcome["run"]["seconds"], 2),
-        "stopped_early": outcome["run"]["seconds"] < request.seconds - 0.5,
+        "epochs": len(run["history"]),
+        "seconds": round(run["seconds"], 2),
+        "stopped_early": run["seconds"] < request.seconds - 0.5,
         "device": str(device),
         "held_out_digits": len(test),
         **_describe(request),
     }
-    yield (
-        "done",
-        {
-            "metrics": metrics,
-            "checkpoint": outcome["zip"],
-            "curve": curve,
-            "shown": _snapshot(shown_clean, shown_noisy, shown),
-        },
-    )
+    result = {
+        "metrics": metrics,
+        "checkpoint": checkpoint,
+        "curve": curve,
+        "shown": _snapshot(shown_clean, shown_noisy, shown),
+    }
+    send(("done", result))
 
 
 def _describe(request: TrainingRequest) -> dict:
@@ -335,7 +339,7 @@ def load_model_zip(data: bytes):
 
 
 class TrainingJob:
-    """`run_training` in a child process with one torch thread at the lowest priority, so it cannot slow the
+    """`run_training` in a child process at the lowest priority (THREADS torch threads), so it cannot slow the
     page's denoising for other visitors much. `updates()` yields what the child sends; `stop()` ends it."""
 
     def __init__(self, request: TrainingRequest, *, device: str = "auto"):
@@ -344,7 +348,7 @@ class TrainingJob:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "dae.live", str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
-            env={**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": "1"},
+            env={**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": str(THREADS)},
         )
         theirs.close()
         self._connection = Connection(ours.detach())
@@ -394,7 +398,7 @@ def _child(fd: int) -> None:
     os.nice(19)  # the page's denoising comes first
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(THREADS)
     connection = Connection(fd)
     request, device = connection.recv()
     stop = lambda: connection.poll() and connection.recv() == "stop"  # noqa: E731

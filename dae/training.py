@@ -155,7 +155,9 @@ def fit(
     if channels_last:  # with bf16 autocast, about twice as fast for the convs on a CPU
         model = model.to(memory_format=torch.channels_last)
     steps_per_epoch = -(-len(train_images) // batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    # the fused AdamW: one kernel for every parameter's update (a third faster a step for the small live models)
+    fused = device.type in ("cpu", "cuda")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, fused=fused)
     started = time.perf_counter()
     elapsed = 0.0
     if seconds:

@@ -224,7 +224,7 @@ def test_train_through_gradio_client(client):
 
     with open(checkpoint, "rb") as file:
         model = load_model_zip(file.read())
-    assert model.config["bottleneck"] == 64
+    assert model.config["bottleneck"] == 192
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,7 @@ def test_the_checkpoint_round_trips(tiny_run):
     with zipfile.ZipFile(io.BytesIO(result["checkpoint"])) as archive:
         assert sorted(archive.namelist()) == ["config.json", "model.safetensors"]
     model = load_model_zip(result["checkpoint"])
-    assert isinstance(model, LinearDAE) and model.config["bottleneck"] == 64
+    assert isinstance(model, LinearDAE) and model.config["bottleneck"] == 192
     restored = np.asarray(result["shown"]["restored"], dtype=np.float32)
     noisy = torch.tensor(result["shown"]["noisy"], dtype=torch.float32).unsqueeze(1)
     with torch.inference_mode():

@@ -58,7 +58,7 @@ LESSONS = {
         "the model learns to reproduce the noise. The clean target is what makes a DAE.",
     },
 }
-ARCHITECTURE_LABELS = {"linear": "Linear (784-256-64-256-784)", "conv": "Convolutional (16×7×7 code)"}
+ARCHITECTURE_LABELS = {"linear": "Linear (784-768-192-768-784)", "conv": "Convolutional (16×7×7 code)"}
 TARGET_LABELS = {"clean": "the clean digit (a DAE)", "noisy": "the corrupted input"}
 SHOWN_TITLES = [f"{NOISE_LABELS[kind]} 0.5" for kind in NOISE_KINDS] + ["your digit"]
 
