@@ -36,7 +36,7 @@ from dae.live import MAX_SECONDS, TrainingError, TrainingJob, TrainingRequest, r
 ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = Path(os.environ.get("DAE_CHECKPOINTS", ROOT / "checkpoints"))
 # The models run in a process of their own, started first: it imports torch and loads the checkpoints on the
-# other core while this one imports Gradio and builds the page (README, "Serving"). Two comparisons at a time,
+# other core while this one imports Gradio and builds the page (docs/serving.md). Two comparisons at a time,
 # one torch thread each: a 2-core Space. Gradio's queue runs as many requests at a time as the process has slots.
 CONCURRENCY = int(os.environ.get("DAE_CONCURRENCY", "2"))
 LAB = start_lab(CHECKPOINTS, slots=CONCURRENCY, threads=int(os.environ.get("DAE_TORCH_THREADS", "1")))

@@ -8,7 +8,7 @@
 
 Why: importing torch takes about 1.3 s here and importing Gradio about 2.5 s.
 Both hold Python's global lock, so in one process they add up, while two
-processes run them side by side on two cores (see README, "Serving").
+processes run them side by side on two cores (see docs/serving.md).
 
 The child serves `slots` connections, each on its own thread, so `slots`
 comparisons run at once. If it dies or hangs, the call in flight fails with a
