@@ -81,6 +81,10 @@ def test_repeated_denoising_applies_the_model_to_its_own_output(digits):
     with torch.inference_mode():
         steps = repeat_denoising(linear, digits[:1], 3)
         assert torch.allclose(steps[2:3], linear(linear(linear(digits[:1]))), atol=1e-6)
+        # from a first step already known: the chain continues from it, whatever it is
+        known = digits[1:2]
+        continued = repeat_denoising(linear, digits[:1], 3, first=known)
+        assert torch.equal(continued[0:1], known) and torch.allclose(continued[2:3], linear(linear(known)), atol=1e-6)
 
 
 def test_the_shipped_lab_inspects_the_same_noisy_input_it_compares(shipped_lab, digits):
@@ -89,12 +93,29 @@ def test_the_shipped_lab_inspects_the_same_noisy_input_it_compares(shipped_lab, 
     inside = shipped_lab.inspect(digit, "masking", 0.5, seed=3)
     np.testing.assert_allclose(inside.noisy, result.noisy)
     assert inside.readings["clean"][0] == result.readings["clean"][0]
+    np.testing.assert_array_equal(inside.outputs["conv"], result.conv)
     # the DAE beats the plain autoencoder on noisy input: what the noise in training does
     assert inside.psnr["linear"] > inside.psnr["plain"] + 1.0
     html = inside_html(inside)
     # one picture each: 2 error maps, 3 in the plain card, 2 codes, the filters, the feature maps, 2 repeat rows
     assert html.count("<img") == 2 + 3 + 2 + 1 + 1 + 2
     assert html.count('class="strip-labels"') == 3 and html.count("reads <strong>") >= 3 + 2 * REPEATS
+
+
+def test_the_inside_view_continues_from_the_comparison_before_it(shipped_lab, digits, monkeypatch):
+    runs = []
+    forward = shipped_lab._conv_forward
+    monkeypatch.setattr(shipped_lab, "_conv_forward", lambda x: runs.append(len(x)) or forward(x))
+    digit = digits[5, 0].numpy()
+    fresh = shipped_lab.inspect(digit, "gaussian", 0.4, seed=8)
+    assert runs == [1] * REPEATS  # nothing to start from: the whole chain
+    runs.clear()
+    result = shipped_lab.compare(digit, "gaussian", 0.4, seed=8)  # the conv model on the curve's five strengths
+    inside = shipped_lab.inspect(digit, "gaussian", 0.4, seed=8)
+    assert runs == [5] + [1] * (REPEATS - 1)  # the chain's first step is the comparison's output
+    np.testing.assert_array_equal(inside.repeats["conv"][0], result.conv)
+    np.testing.assert_array_equal(inside.repeats["linear"][0], result.linear)
+    assert np.abs(fresh.outputs["conv"] - inside.outputs["conv"]).max() < 0.02  # batch of 5 or 1: bf16 rounding
 
 
 def comparison(readings: dict) -> Comparison:
