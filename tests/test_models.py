@@ -126,7 +126,23 @@ def test_the_fused_form_gives_the_same_outputs_and_falls_back(digits, monkeypatc
     def no_torchscript(*args, **kwargs):
         raise RuntimeError("TorchScript is not available")
 
-    monkeypatch.setattr(torch.jit, "trace", no_torchscript)
-    fallback = fused_form(ConvDAE().eval())
-    assert not isinstance(fallback, torch.jit.ScriptModule)
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fallback.modules())  # still the folded form
+    trace = torch.jit.trace
+
+    class Shifted(torch.nn.Module):  # a fused graph that runs, but computes something else
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            return self.inner(x) + 1.0
+
+    def wrong_answers(module, example):
+        return trace(Shifted(module).eval(), example)
+
+    for broken in (no_torchscript, wrong_answers):
+        monkeypatch.setattr(torch.jit, "trace", broken)
+        fallback = fused_form(ConvDAE().eval())
+        assert not isinstance(fallback, torch.jit.ScriptModule), broken.__name__
+        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fallback.modules())  # still the folded form
+    monkeypatch.setattr(torch.jit, "trace", trace)
+    assert isinstance(fused_form(ConvDAE().eval()), torch.jit.ScriptModule)  # and with the real one, fused
