@@ -110,19 +110,20 @@ def test_a_new_curve_in_the_same_batch_gives_the_same_scores_as_a_single_image(a
     assert all(np.allclose(again[name], curve[name], atol=1e-3) for name in ("noisy", "linear", "conv", "median"))
 
 
-def test_splitting_the_conv_batch_across_threads_changes_nothing(digits):
+def test_the_conv_model_on_a_second_thread_changes_nothing(digits):
     from dae.lab import DenoisingLab
 
     shipped = DenoisingLab.from_checkpoints(ROOT / "checkpoints")
-    assert shipped.workers == 2  # the app's lab splits the curve's batch across both cores
+    assert shipped.workers == 2  # the app's lab runs the conv model on its second thread
     one_thread = DenoisingLab(shipped.linear, shipped.conv, bf16=shipped.bf16, workers=1)
-    three_threads = DenoisingLab(shipped.linear, shipped.conv, bf16=shipped.bf16, workers=3)
+    three_threads = DenoisingLab(shipped.linear, shipped.conv, bf16=shipped.bf16, workers=3)  # as many as 2
+    assert three_threads.workers == 2
     for i, kind in enumerate(("gaussian", "block")):
-        whole = one_thread.compare(digits[10 + i, 0].numpy(), kind, 0.45, seed=77)
+        alone = one_thread.compare(digits[10 + i, 0].numpy(), kind, 0.45, seed=77)
         for lab in (shipped, three_threads):
-            split = lab.compare(digits[10 + i, 0].numpy(), kind, 0.45, seed=77)
-            assert np.array_equal(split.conv, whole.conv)
-            assert len(split.curve["conv"]) == 5 and np.allclose(split.curve["conv"], whole.curve["conv"], atol=1e-4)
+            beside = lab.compare(digits[10 + i, 0].numpy(), kind, 0.45, seed=77)
+            assert np.array_equal(beside.conv, alone.conv)
+            assert len(beside.curve["conv"]) == 5 and np.allclose(beside.curve["conv"], alone.curve["conv"], atol=1e-4)
 
 
 @pytest.mark.parametrize("kind", NOISE_KINDS)
