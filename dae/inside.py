@@ -128,8 +128,8 @@ def _look_inside(
 
     # repeated denoising; its first step is each model's output
     steps = {"linear": repeat_denoising(linear, noisy, repeats, first.get("linear"))}
-    first = linear.net[0]  # Linear(784, hidden): each row is a 28x28 filter
-    responses = first(noisy.flatten(1))[0]
+    first_layer = linear.net[0]  # Linear(784, hidden): each row is a 28x28 filter
+    responses = first_layer(noisy.flatten(1))[0]
     top = responses.argsort(descending=True)[:top_filters]
     inside = Inside(
         noisy=noisy[0, 0].float().numpy(),
@@ -137,7 +137,7 @@ def _look_inside(
         errors={},
         linear_code=linear.encode(noisy)[0].float().numpy(),
         conv_code=encode_conv(noisy)[0].float().numpy(),
-        filters=first.weight[top].view(-1, 28, 28).float().numpy(),
+        filters=first_layer.weight[top].view(-1, 28, 28).float().numpy(),
         filter_responses=responses[top].tolist(),
         feature_maps=conv.encoder[0](noisy)[0].float().numpy(),
         repeats={},
