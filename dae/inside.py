@@ -102,13 +102,16 @@ def look_inside(
     run_conv, encode_conv = run_conv or conv, encode_conv or conv.encode
     if read is None and classifier is not None:
         read = lambda images: read_digits(classifier, images)  # noqa: E731
-    # the conv model's chain is the longest part: on a second thread, when there is one
+    # the conv model's chain is the longest part: on a second thread, when there is one; conv_steps() gives it
     first = first or {}
     conv_chain = (run_conv, noisy, repeats, first.get("conv"))
-    chain = pool.submit(_repeat_in_inference, *conv_chain) if pool is not None else None
+    if pool is not None:
+        conv_steps = pool.submit(_repeat_in_inference, *conv_chain).result
+    else:
+        conv_steps = lambda: repeat_denoising(*conv_chain)  # noqa: E731
     with torch.inference_mode():
         return _look_inside(
-            linear, conv, noisy, clean, plain, repeats, top_filters, encode_conv, read, first, chain, conv_chain
+            linear, conv, noisy, clean, plain, repeats, top_filters, encode_conv, read, first.get("linear"), conv_steps
         )
 
 
@@ -120,14 +123,14 @@ def _repeat_in_inference(model, noisy, steps, first):
 
 
 def _look_inside(
-    linear, conv, noisy, clean, plain, repeats, top_filters, encode_conv, read, first, chain, conv_chain
+    linear, conv, noisy, clean, plain, repeats, top_filters, encode_conv, read, linear_first, conv_steps
 ) -> Inside:
     import torch
 
     from .metrics import psnr
 
     # repeated denoising; its first step is each model's output
-    steps = {"linear": repeat_denoising(linear, noisy, repeats, first.get("linear"))}
+    steps = {"linear": repeat_denoising(linear, noisy, repeats, linear_first)}
     first_layer = linear.net[0]  # Linear(784, hidden): each row is a 28x28 filter
     responses = first_layer(noisy.flatten(1))[0]
     top = responses.argsort(descending=True)[:top_filters]
@@ -147,7 +150,7 @@ def _look_inside(
     first_names = ["clean", "noisy", *plain_output]
     first_batch = torch.cat([clean, noisy, *plain_output.values(), steps["linear"]])
     first_readings = read(first_batch) if read is not None else []
-    steps["conv"] = chain.result() if chain is not None else repeat_denoising(*conv_chain)
+    steps["conv"] = conv_steps()
     outputs = {"linear": steps["linear"][:1], "conv": steps["conv"][:1], **plain_output}
     inside.outputs = {name: out[0, 0].numpy() for name, out in outputs.items()}
     inside.errors = {name: (out - clean)[0, 0].numpy() for name, out in outputs.items()}
