@@ -66,14 +66,9 @@ CURVE_COLOURS = {"noisy": "#9ca3af", "median": "#16a34a", "linear": "#f97316", "
 def check_params(kind, strength, seed) -> tuple[str, float, int]:
     """Validate the controls (the API sends anything); raise gr.Error naming the valid values."""
     try:
-        strength = check_noise(kind, strength)
+        return kind, check_noise(kind, strength), check_seed(seed)
     except ValueError as error:
         raise gr.Error(str(error).capitalize() + ".") from None
-    try:
-        seed = check_seed(seed)
-    except ValueError as error:
-        raise gr.Error(str(error).capitalize() + ".") from None
-    return kind, strength, seed
 
 
 def compare(
