@@ -270,6 +270,64 @@ def test_phone_layout_shows_canvas_and_results_together(browser, server_url):
     assert_no_error_toast(page)
 
 
+# An L drawn at known places on the canvas (fractions of its side), points on its path, and points far from it
+L_STROKE = [(0.3, 0.2), (0.3, 0.8), (0.72, 0.8)]
+ON_THE_L = [(0.3, 0.25), (0.3, 0.5), (0.3, 0.75), (0.45, 0.8), (0.68, 0.8)]
+OFF_THE_L = [(0.7, 0.3), (0.55, 0.5), (0.5, 0.12), (0.12, 0.92), (0.85, 0.6), (0.3, 0.93), (0.87, 0.8)]
+
+
+def canvas_pixels(page) -> np.ndarray:
+    """The drawing canvas as the screen shows it: greyscale, one value per device pixel."""
+    shot = page.locator("#sketch canvas").screenshot(animations="disabled")
+    return np.asarray(Image.open(io.BytesIO(shot)).convert("L"))
+
+
+def brightest_near(pixels: np.ndarray, x: float, y: float, radius: float = 0.012) -> int:
+    """The brightest device pixel within `radius` (a share of the side) of the point (x, y)."""
+    height, width = pixels.shape
+    r = max(1, round(radius * width))
+    row, col = round(y * (height - 1)), round(x * (width - 1))
+    return int(pixels[max(0, row - r) : row + r + 1, max(0, col - r) : col + r + 1].max())
+
+
+def assert_strokes_under_the_pointer(page, where: str) -> None:
+    buffer = page.eval_on_selector(
+        "#sketch canvas",
+        "c => [c.width, c.height, c.getBoundingClientRect().width, c.getBoundingClientRect().height, devicePixelRatio]",
+    )
+    width, height, box_width, box_height, density = buffer
+    pixels = canvas_pixels(page)
+    ink = {point: brightest_near(pixels, *point) for point in ON_THE_L}
+    background = {point: brightest_near(pixels, *point, radius=0.02) for point in OFF_THE_L}
+    assert all(value > 200 for value in ink.values()), f"{where}: the stroke is not under the pointer: {ink}"
+    assert all(value < 60 for value in background.values()), f"{where}: ink away from the stroke: {background}"
+    # the backing store is square and matches the box times the density, so the picture is not stretched
+    assert width == height == round(box_width * density) and abs(box_width - box_height) < 1, (where, buffer)
+
+
+@pytest.mark.parametrize("density", [1, 1.25, 1.5, 2, 3])
+@pytest.mark.parametrize("size", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_the_canvas_shows_each_stroke_under_the_pointer(browser, server_url, size, density):
+    width, height = size
+    page = open_page(browser, server_url, viewport={"width": width, "height": height}, device_scale_factor=density)
+    where = f"{width}x{height} at density {density}"
+    stroke(page, L_STROKE)
+    assert_strokes_under_the_pointer(page, where)
+    name = f"canvas-{'desktop' if width > 500 else 'phone'}-{density:g}x.png"
+    page.locator("#sketch canvas").screenshot(path=str(ARTIFACTS / name))
+    if density in (1, 2):  # the whole page too, to look at
+        page.screenshot(path=str(ARTIFACTS / name.replace("canvas-", "page-")))
+    # a window resize or a phone's rotation: the canvas follows, and a new drawing lands under the pointer again
+    page.set_viewport_size({"width": height, "height": width})
+    page.wait_for_timeout(300)
+    page.click("#sketch button[data-tool=clear]")
+    page.locator("#sketch canvas").scroll_into_view_if_needed()
+    stroke(page, L_STROKE)
+    assert_strokes_under_the_pointer(page, f"{where}, turned to {height}x{width}")
+    assert_no_error_toast(page)
+    page.close()
+
+
 def test_the_api_page_is_reachable_from_the_footer(browser, server_url):
     page = open_page(browser, server_url)
     page.get_by_text("Use via API").click()

@@ -46,12 +46,27 @@ function paint(target, side, list) {
 }
 
 function resize() {
-  // the backing store follows the shown size and the screen's pixel ratio, so strokes stay crisp
+  // The backing store is square and follows the shown size times the screen's pixel ratio, so strokes stay
+  // crisp and land under the pointer. Both sides are checked: a new canvas is 300x150, and at 300 CSS px and
+  // density 1 its width already matched, which left it 150 high and drew every stroke stretched twice downwards.
   const side = Math.max(1, Math.round(canvas.getBoundingClientRect().width * (window.devicePixelRatio || 1)));
-  if (canvas.width !== side) {
-    canvas.width = canvas.height = side;
+  if (canvas.width !== side || canvas.height !== side) {
+    canvas.width = side;
+    canvas.height = side;
   }
   redraw();
+}
+
+function watchDensity() {
+  // the pixel ratio changes without the box changing (browser zoom, a window moved to another screen)
+  matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`).addEventListener(
+    "change",
+    () => {
+      resize();
+      watchDensity();
+    },
+    { once: true },
+  );
 }
 
 function redraw() {
@@ -165,5 +180,7 @@ document.addEventListener("dae-input", () => {
 });
 
 new ResizeObserver(resize).observe(canvas);
+window.addEventListener("resize", resize); // a window resize or a phone's rotation
+watchDensity();
 choose("pen");
 resize();

@@ -40,7 +40,8 @@ CANVAS_CSS = """
   color: #9ca3af; pointer-events: none; font-size: 1.05rem}
 .sketch-box.empty .sketch-hint {display: flex}
 .sketch-tools {display: flex; gap: 6px; justify-content: center; margin-top: 8px; flex-wrap: wrap}
-.sketch-tools button {padding: 4px 10px; line-height: 1.3; border-radius: 6px;
+.sketch-tools button {display: inline-flex; align-items: center; height: 30px; padding: 0 10px; line-height: 1;
+  border-radius: 6px;
   border: 1px solid var(--border-color-primary);
   background: var(--button-secondary-background-fill); color: var(--body-text-color); font-size: 0.9rem;
   cursor: pointer}
