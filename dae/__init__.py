@@ -17,7 +17,8 @@ from importlib import import_module
 _MODULES = {
     "kinds": ["NOISE_KINDS", "NOISE_LABELS", "NOISE_DOCS", "check_noise"],
     "noise": ["corrupt", "random_corruption"],
-    "models": ["LinearDAE", "ConvDAE", "DigitClassifier", "count_parameters"],
+    "models": ["LinearDAE", "ConvDAE", "UNetDAE", "DigitClassifier", "count_parameters"],
+    "generation": ["DigitGenerator", "sample", "blind_chain"],
     "checkpoint": ["save_model", "load_model", "read_config", "CheckpointError"],
     "metrics": ["psnr", "ssim"],
     "data": ["load_dataset", "split_validation"],

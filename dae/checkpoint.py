@@ -24,7 +24,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from .models import MODELS
+from .generation import DigitGenerator
+from .models import MODELS as DENOISERS
+
+MODELS = {**DENOISERS, "DigitGenerator": DigitGenerator}  # every architecture a checkpoint can hold
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"

@@ -17,6 +17,7 @@ import numpy as np
 METHODS = ("noisy", "linear", "conv", "median")  # what the curve shows; "noisy" is the corrupted input itself
 TIE_DB = 0.05  # PSNR differences below this are a tie
 LOW_CONFIDENCE = 0.7  # a clean input the classifier reads with less confidence than this is not much like a digit
+CLEAR_DIGIT = 0.5  # below this, no class has the majority: the page says "no clear digit", not a number
 
 
 @dataclass
@@ -43,11 +44,20 @@ def winner(scores: dict[str, dict[str, float]], tie_db: float = TIE_DB) -> str:
     return "conv" if gap > 0 else "linear"
 
 
+def is_clear(reading: tuple[int, float], threshold: float = CLEAR_DIGIT) -> bool:
+    """True when the classifier's (label, confidence) gives one digit at least `threshold` of the probability."""
+    return reading[1] >= threshold
+
+
 def identity_flips(readings: dict[str, tuple[int, float]], names=("linear", "conv")) -> list[str]:
-    """The `names` whose image reads as a different digit from the clean one: an identity flip."""
-    if "clean" not in readings:
+    """The `names` whose image clearly reads as a different digit from the clean one: an identity flip.
+
+    Only clear readings count: an image that reads as no clear digit has no identity to flip, nor to flip from.
+    """
+    clean = readings.get("clean")
+    if clean is None or not is_clear(clean):
         return []
-    return [name for name in names if name in readings and readings[name][0] != readings["clean"][0]]
+    return [name for name in names if name in readings and is_clear(readings[name]) and readings[name][0] != clean[0]]
 
 
 def looks_like_a_digit(readings: dict[str, tuple[int, float]], threshold: float = LOW_CONFIDENCE) -> bool:

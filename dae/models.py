@@ -195,6 +195,98 @@ class WideConvDAE(_EncoderDecoder):
         self.decoder = nn.Sequential(*decoder)
 
 
+class _UNetBlock(nn.Module):
+    """A residual block like `_Residual`, optionally told the noise level: a per-channel scale and shift of its
+    middle (FiLM, Perez et al. 2018) computed from the level's embedding."""
+
+    def __init__(self, channels: int, embedding: int = 0):
+        super().__init__()
+        self.first = _conv_block(channels, channels, activation=nn.SiLU)
+        self.second = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
+        self.film = nn.Linear(embedding, 2 * channels) if embedding else None
+        self.act = nn.SiLU(inplace=True)
+
+    def forward(self, x: Tensor, level: Tensor | None = None) -> Tensor:
+        h = self.first(x)
+        if self.film is not None:
+            scale, shift = self.film(level)[:, :, None, None].chunk(2, dim=1)
+            h = h * (1 + scale) + shift
+        return self.act(x + self.second(h))
+
+
+class UNet(nn.Module):
+    """A small U-Net (Ronneberger et al. 2015): the conv encoder-decoder plus skip connections across it.
+
+    channels: maps at each scale from 28x28 down, each further entry halving the resolution (the default's
+    three: 28, 14, 7). At every scale the encoder runs `blocks` residual blocks and keeps its maps; a strided
+    conv goes down a scale. The decoder comes back up with a conv and nearest upsampling, *adds* the maps kept
+    at that scale (the skip connection), and runs its own residual blocks. `skips=False` in `logits` zeroes
+    every skip: what the decoder makes of the bottleneck alone (the Inside view shows it).
+
+    noise_embedding: 0 for a blind denoiser (`UNetDAE`); otherwise the width of an embedding of the noise
+    level that every block is told (the generator's denoiser, `dae.generation`). One class for both.
+    """
+
+    def __init__(self, *, channels: tuple[int, ...] = (32, 64, 96), blocks: int = 1, noise_embedding: int = 0):
+        super().__init__()
+        self.config = {"channels": list(channels), "blocks": blocks, "noise_embedding": noise_embedding}
+        e = noise_embedding
+        self.embed = nn.Sequential(nn.Linear(1, e), nn.SiLU(), nn.Linear(e, e), nn.SiLU()) if noise_embedding else None
+        self.stem = _conv_block(1, channels[0], activation=nn.SiLU)
+        self.down_blocks = nn.ModuleList(
+            nn.ModuleList(_UNetBlock(width, e) for _ in range(blocks)) for width in channels
+        )
+        self.downs = nn.ModuleList(
+            _conv_block(channels[i], channels[i + 1], stride=2, activation=nn.SiLU) for i in range(len(channels) - 1)
+        )
+        self.middle = nn.ModuleList(_UNetBlock(channels[-1], e) for _ in range(blocks))
+        # narrow first, then upsample, as in ConvDAE: the conv runs at the lower resolution, a quarter of the cost
+        self.ups = nn.ModuleList(
+            nn.Sequential(*_conv_block(channels[i + 1], channels[i], activation=nn.SiLU), nn.Upsample(scale_factor=2))
+            for i in range(len(channels) - 1)
+        )
+        self.up_blocks = nn.ModuleList(
+            nn.ModuleList(_UNetBlock(width, e) for _ in range(blocks)) for width in channels[:-1]
+        )
+        self.out = nn.Conv2d(channels[0], 1, 3, padding=1)
+
+    def logits(self, x: Tensor, level: Tensor | None = None, skips: bool = True) -> Tensor:
+        """level: [N] noise levels (the generator's, as c_noise); None for a blind model."""
+        emb = self.embed(level.view(-1, 1).to(x.dtype)) if self.embed is not None else None
+        h = self.stem(x)
+        kept = []
+        for i, stage in enumerate(self.down_blocks):
+            for block in stage:
+                h = block(h, emb)
+            if i < len(self.downs):
+                kept.append(h)
+                h = self.downs[i](h)
+        for block in self.middle:
+            h = block(h, emb)
+        for i in reversed(range(len(self.ups))):
+            h = self.ups[i](h)
+            if skips:
+                h = h + kept[i]
+            for block in self.up_blocks[i]:
+                h = block(h, emb)
+        return self.out(h)
+
+
+class UNetDAE(UNet):
+    """The blind U-Net denoising autoencoder: `UNet` with no noise level, ending in a sigmoid like the others."""
+
+    def __init__(self, *, channels: tuple[int, ...] = (32, 64, 96), blocks: int = 1):
+        super().__init__(channels=channels, blocks=blocks)
+        self.config = {"channels": list(channels), "blocks": blocks}
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.sigmoid(self.logits(x))
+
+    def without_skips(self, x: Tensor) -> Tensor:
+        """The output with every skip connection zeroed: only what passed through the bottleneck."""
+        return torch.sigmoid(self.logits(x, skips=False))
+
+
 class DigitClassifier(nn.Module):
     """A small CNN that reads a 28x28 digit: [N,1,28,28] in [0,1] -> [N,10] scores (logits).
 
@@ -202,11 +294,19 @@ class DigitClassifier(nn.Module):
     the digit it came from. Two conv blocks at 28x28, max-pool, two at 14x14,
     max-pool, then a hidden layer of `hidden` units with dropout. `probabilities`
     gives the softmax.
+
+    temperature: what `forward` divides the logits by, fitted after training on
+    held-out digits, clean and corrupted (`dae.calibration`), so that its
+    confidence is a fair chance of being right; `logits` gives them undivided,
+    for training.
     """
 
-    def __init__(self, *, channels: tuple[int, int] = (32, 64), hidden: int = 256, dropout: float = 0.4):
+    def __init__(
+        self, *, channels: tuple[int, int] = (32, 64), hidden: int = 256, dropout: float = 0.4, temperature: float = 1.0
+    ):
         super().__init__()
-        self.config = {"channels": list(channels), "hidden": hidden, "dropout": dropout}
+        self.config = {"channels": list(channels), "hidden": hidden, "dropout": dropout, "temperature": temperature}
+        self.temperature = temperature
         first, second = channels
         self.features = nn.Sequential(
             _conv_block(1, first),
@@ -229,16 +329,22 @@ class DigitClassifier(nn.Module):
         return self.head(self.features(x))
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.logits(x)
+        """The calibrated logits: softmax of these is the confidence the page shows."""
+        return self.logits(x) / self.temperature
+
+    def calibrate(self, temperature: float) -> None:
+        """Set the temperature (kept in `config`, so a saved checkpoint keeps it)."""
+        self.temperature = self.config["temperature"] = float(temperature)
 
     def probabilities(self, x: Tensor) -> Tensor:
-        return torch.softmax(self.logits(x), dim=1)
+        return torch.softmax(self(x), dim=1)
 
 
 MODELS: dict[str, type[nn.Module]] = {
     "LinearDAE": LinearDAE,
     "ConvDAE": ConvDAE,
     "WideConvDAE": WideConvDAE,
+    "UNetDAE": UNetDAE,
     "DigitClassifier": DigitClassifier,
 }
 

@@ -79,17 +79,21 @@ def random_corruption(
     kinds: tuple[str, ...] = NOISE_KINDS,
     max_strength: float = 1.0,
     strength_power: float = 1.0,
+    clean_share: float = 0.0,
     generator: torch.Generator | None = None,
 ) -> Tensor:
     """Blind-training corruption: each image gets a random kind and a strength max_strength * U(0, 1) ** strength_power.
 
     strength_power > 1 draws weak and middling strengths more often, while still
-    covering the whole range. Fresh noise on every call; one vectorised pass per
-    kind, not per image.
+    covering the whole range. clean_share: the chance that an image is left
+    clean (strength 0). Fresh noise on every call; one vectorised pass per kind,
+    not per image.
     """
     n = images.shape[0]
     which = torch.randint(len(kinds), (n,), generator=generator, device=images.device)
     levels = torch.rand(n, generator=generator, device=images.device) ** strength_power * max_strength
+    if clean_share:
+        levels = levels * (torch.rand(n, generator=generator, device=images.device) >= clean_share)
     out = images.clone()
     for i, kind in enumerate(kinds):
         rows = (which == i).nonzero().flatten()

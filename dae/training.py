@@ -2,13 +2,16 @@
 
     fit(model, train_images, val_images, out="checkpoints/conv", epochs=40)
     fit(DigitClassifier(), train_images, val_images, train_labels=..., val_labels=..., out=..., kinds=())
+    fit(DigitGenerator(), train_images, val_images, out="checkpoints/generator", kinds=())
 
 Every batch is augmented, then each image gets a random noise kind and
 strength (fresh noise every batch, see `random_corruption`); the loss is
 the per-image PSNR against the *clean* image (see `training_loss`), or against
 the corrupted input itself with target="noisy" (a model that learns to copy
 the noise). kinds=() trains a plain autoencoder: no noise at all. With labels,
-the model is a classifier and the loss is cross-entropy against them. After
+the model is a classifier and the loss is cross-entropy against them. A model
+with a `diffusion_loss` (the generator, `dae.generation`) draws its own noise
+levels and gives its own loss. After
 every epoch the model is saved to `out` (config.json + model.safetensors) and
 the full training state (optimizer, scheduler, RNG, history) to
 `out + ".state.pt"`, both atomically, so `resume=True` continues from the last
@@ -32,7 +35,9 @@ from .augment import augment, shift_whole_pixels
 from .checkpoint import atomic_write_bytes, recover_interrupted_save, save_model
 from .evaluation import run_model
 from .metrics import psnr
-from .noise import NOISE_KINDS, random_corruption
+from .noise import NOISE_KINDS, corrupt, random_corruption
+
+GENERATOR_CHECK = 0.5  # a generator's val_psnr: its denoising of Gaussian noise of this σ, like the DAEs' Gaussian 0.5
 
 
 def bf16_available() -> bool:
@@ -117,6 +122,7 @@ def fit(
     resume: bool = False,
     max_strength: float = 1.0,
     strength_power: float = 1.0,
+    clean_share: float = 0.0,
     bf16: bool | None = None,
     augmentation: float = 0.25,
     pixel_shift: float = 0.0,
@@ -134,8 +140,9 @@ def fit(
 
     augmentation: the share of images resampled (see `augment`), 0 or False for none; pixel_shift: the
     share of images then moved by up to one whole pixel each way (see `shift_whole_pixels`), 0 for none.
-    kinds: the noise kinds drawn from, () for none; target: "clean" (a DAE) or "noisy" (the loss
-    against the corrupted input). device: where the model runs; batches are made on the CPU.
+    kinds: the noise kinds drawn from, () for none; clean_share: the chance an image is left clean; target:
+    "clean" (a DAE) or "noisy" (the loss against the corrupted input). device: where the model runs; batches
+    are made on the CPU.
     seconds: a time budget. Training stops when it is spent (the epoch under way is then validated
     and saved as it stands), and the learning-rate schedule follows the clock instead of the steps;
     `epochs` is then only an upper bound.
@@ -147,6 +154,7 @@ def fit(
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; valid targets: {', '.join(TARGETS)}")
     classify = train_labels is not None
+    diffusion = hasattr(model, "diffusion_loss")  # a generator's denoiser (dae.generation), trained at every level
     torch.manual_seed(seed)
     device = torch.device(device)
     bf16 = (bf16_available() if bf16 is None else bf16) and device.type == "cpu"
@@ -171,6 +179,8 @@ def fit(
     generator = torch.Generator().manual_seed(seed)
     # fixed noisy validation set: the same images and noise every epoch, so val PSNR is comparable
     val_noisy = _corrupt(val_images, kinds, max_strength, 1.0, torch.Generator().manual_seed(seed + 1))
+    if diffusion:  # a generator is told the noise level: validated on Gaussian noise at one level, GENERATOR_CHECK
+        val_noisy = corrupt(val_images, "gaussian", GENERATOR_CHECK, generator=torch.Generator().manual_seed(seed + 1))
     history: list[dict] = []
     start_epoch = 0
     described: dict = dict(metadata or {})  # what the checkpoint's config.json says, completed every epoch
@@ -198,13 +208,16 @@ def fit(
                 clean = augment(clean, generator=generator, probability=float(augmentation))
             if pixel_shift:
                 clean = shift_whole_pixels(clean, generator=generator, probability=pixel_shift)
-            noisy = _corrupt(clean, kinds, max_strength, strength_power, generator)
+            noisy = _corrupt(clean, kinds, max_strength, strength_power, generator, clean_share)
             noisy, clean = noisy.to(device), clean.to(device)
             if channels_last:
                 noisy = noisy.contiguous(memory_format=torch.channels_last)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                logits = model.logits(noisy)
-            if classify:
+                # a generator draws its own noise levels and weighs its loss (dae.generation)
+                logits = model.diffusion_loss(clean, generator) if diffusion else model.logits(noisy)
+            if diffusion:
+                objective = logits.float()
+            elif classify:
                 objective = F.cross_entropy(logits.float(), train_labels[rows].to(device))
             else:
                 objective = training_loss(logits.float(), clean if target == "clean" else noisy, loss)
@@ -225,7 +238,10 @@ def fit(
             elapsed += time.perf_counter() - started
             break
 
-        outputs = run_model(model, val_noisy.to(device)).cpu()
+        if diffusion:
+            outputs = model.denoise(val_noisy.to(device), GENERATOR_CHECK).cpu()
+        else:
+            outputs = run_model(model, val_noisy.to(device)).cpu()
         if classify:
             score = {"val_accuracy": (outputs.argmax(1) == val_labels).float().mean().item()}
         else:
@@ -241,6 +257,7 @@ def fit(
             **({} if classify else {"loss": loss, "target": target}),
             max_strength=max_strength,
             strength_power=strength_power,
+            clean_share=clean_share,
             batch_size=batch_size,
             lr=lr,
             weight_decay=weight_decay,
@@ -280,12 +297,22 @@ def _save(out, model, described, optimizer, scheduler, generator, history, elaps
 
 
 def _corrupt(
-    clean: Tensor, kinds: tuple[str, ...], max_strength: float, strength_power: float, generator: torch.Generator
+    clean: Tensor,
+    kinds: tuple[str, ...],
+    max_strength: float,
+    strength_power: float,
+    generator: torch.Generator,
+    clean_share: float = 0.0,
 ) -> Tensor:
-    if not kinds:  # a plain autoencoder (or a classifier): no noise
+    if not kinds:  # a plain autoencoder: no noise
         return clean
     return random_corruption(
-        clean, kinds=kinds, max_strength=max_strength, strength_power=strength_power, generator=generator
+        clean,
+        kinds=kinds,
+        max_strength=max_strength,
+        strength_power=strength_power,
+        clean_share=clean_share,
+        generator=generator,
     )
 
 

@@ -10,7 +10,8 @@ non-local means (scikit-image), BM3D when the optional `bm3d` package is
 installed (its licence is non-commercial), the two shipped DAEs, and the plain
 autoencoder (the linear architecture trained without noise). PSNR is computed
 per image with data range 1, then averaged. The shipped digit classifier then
-reads every output: its accuracy says whether the digit survives.
+reads every output: its accuracy says whether the digit survives; its own
+calibration (ECE on clean digits and on each kind at strength 0.5) is reported too.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import torch  # noqa: E402
 
 from dae import NOISE_KINDS, NOISE_LABELS, corrupt, load_dataset, load_model, psnr, read_config  # noqa: E402
 from dae.baselines import BASELINES, bm3d_available, bm3d_denoise  # noqa: E402
+from dae.calibration import ECE_BINS, ECE_GOAL, calibration_report  # noqa: E402
 from dae.evaluation import (  # noqa: E402
     ALL_SETTINGS,
     PROTOCOL,
@@ -207,6 +209,13 @@ def goals(results: dict) -> list[str]:
     return lines
 
 
+def calibration_table(report: dict) -> str:
+    lines = ["| test digits | accuracy | mean confidence | ECE |", "|---|---|---|---|"]
+    for name, row in report.items():
+        lines.append(f"| {name} | {row['accuracy']:.2%} | {row['confidence']:.2%} | {row['ece']:.3f} |")
+    return "\n".join(lines)
+
+
 def score_all(methods: dict, images: torch.Tensor, noisy: dict, labels, classifier) -> tuple[dict, dict]:
     results, seconds = {}, {}
     for name, method in methods.items():
@@ -229,6 +238,12 @@ def main() -> None:
     classifier = load_model(Path(args.checkpoints) / "classifier")
     clean_accuracy = accuracy(classifier, images, labels)
     print(f"classifier: {clean_accuracy:.2%} on the {len(images)} clean test images")
+    calibration = calibration_report(classifier, images, labels, seed=args.seed)
+    calibration_lines = [
+        f"classifier: ECE {row['ece']:.3f} on {name} (goal at most {ECE_GOAL})" for name, row in calibration.items()
+    ]
+    calibration_lines.append(f"classifier: {clean_accuracy:.2%} of the clean test digits (goal at least 99.0%)")
+    print("\n".join(calibration_lines))
     methods = methods_for(args, models)
     fast = {name: method for name, method in methods.items() if name not in SLOW}
     noisy = noisy_versions(images, ALL_SETTINGS, seed=args.seed, unseen=True)
@@ -245,7 +260,7 @@ def main() -> None:
     plot_curves(curves["accuracy"], out / "accuracy_vs_strength.png", metric="accuracy")
     plot_samples(methods, images, noisy, out / "samples.png")
 
-    goal_lines = goals(results)
+    goal_lines = goals(results) + calibration_lines
     bar = ", ".join(setting_name(k, s) for k, s in PROTOCOL)
     report = (
         f"# Evaluation on the {args.dataset} test set\n\n"
@@ -256,6 +271,11 @@ def main() -> None:
         f"SSIM:\n\n{format_table(results, 'ssim')}\n\n"
         f"Does the digit survive? The shipped classifier's accuracy on each output (on the clean test digits: "
         f"{clean_accuracy:.2%}):\n\n{format_table(results, 'accuracy')}\n\n"
+        f"## How far to trust the classifier's confidence\n\n"
+        f"The classifier is trained on clean and corrupted digits, then temperature-scaled on held-out ones "
+        f"(T = {classifier.temperature:.3f}, dae/calibration.py). Expected calibration error ({ECE_BINS} bins): the "
+        f"gap between how sure it is and how often it is right; 0 is perfect. The page says 'no clear digit' "
+        f"where no digit reaches 50%.\n\n{calibration_table(calibration)}\n\n"
         f"## Every method, on the first {subset} test images\n\n(total variation and non-local means take "
         f"milliseconds per image, too slow for all of them)\n\nPSNR (dB):\n\n{format_table(subset_results, 'psnr')}"
         f"\n\nSSIM:\n\n{format_table(subset_results, 'ssim')}\n\n"
@@ -273,6 +293,7 @@ def main() -> None:
         "dataset": args.dataset,
         "seed": args.seed,
         "classifier_accuracy_clean": clean_accuracy,
+        "calibration": {"temperature": classifier.temperature, "bins": ECE_BINS, "settings": calibration},
         "all": {"images": len(images), "results": results, "seconds": seconds},
         "subset": {"images": subset, "results": subset_results, "seconds": subset_seconds},
         "curves": {"strengths": CURVE_STRENGTHS, "images": curve_images, **curves},

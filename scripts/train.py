@@ -32,11 +32,15 @@ from dae import (  # noqa: E402
     NOISE_KINDS,
     ConvDAE,
     DigitClassifier,
+    DigitGenerator,
     LinearDAE,
+    UNetDAE,
     count_parameters,
     load_dataset,
+    save_model,
     split_validation,
 )
+from dae.calibration import calibrate  # noqa: E402
 from dae.evaluation import evaluate, format_table, protocol_mean, run_model  # noqa: E402
 from dae.training import LOSSES, TARGETS, bf16_available, fit, pick_device  # noqa: E402
 
@@ -54,6 +58,17 @@ DEFAULTS = {
         "augmentation": 0.25,
         "kinds": NOISE_KINDS,
     },
+    # the conv DAE's recipe, with skip connections across it (dae.models.UNet)
+    "unet": {
+        "build": UNetDAE,
+        "epochs": 50,
+        "lr": 2e-3,
+        "batch_size": 64,
+        "weight_decay": 1e-4,
+        "pixel_shift": 0.0,
+        "augmentation": 0.25,
+        "kinds": NOISE_KINDS,
+    },
     # the linear DAE's recipe without the noise; it converges in fewer epochs, as there is less to learn
     "linear_plain": {**LINEAR, "epochs": 400, "augmentation": 0.25, "kinds": ()},
     "classifier": {
@@ -64,6 +79,21 @@ DEFAULTS = {
         "weight_decay": 5e-4,
         "pixel_shift": 0.0,
         "augmentation": 1.0,  # every image: a reader must take any slant and size, a DAE's test digits are MNIST's
+        # it reads corrupted inputs too: trained on them, then calibrated (dae.calibration), it is unsure where
+        # the noise hides the digit, instead of reading 8 at 100% in pure noise
+        "kinds": NOISE_KINDS,
+        "clean_share": 0.5,  # and half of them clean, to keep its accuracy on clean digits
+    },
+    # a U-Net told the noise level, trained on Gaussian noise at every level (dae.generation); no augmentation:
+    # what it draws is what it saw
+    "generator": {
+        "build": DigitGenerator,
+        "epochs": 60,
+        "lr": 2e-3,
+        "batch_size": 128,
+        "weight_decay": 0.0,
+        "pixel_shift": 0.0,
+        "augmentation": 0.0,
         "kinds": (),
     },
 }
@@ -184,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in GROUPS.get(args.model, [args.model]):
         settings = DEFAULTS[name]
         classify = name == "classifier"
-        kinds = settings["kinds"] if args.kinds is None or classify else tuple(args.kinds)
+        kinds = settings["kinds"] if args.kinds is None else tuple(args.kinds)
         torch.manual_seed(args.seed)  # the initial weights, too, come from --seed
         model = settings["build"]()
         epochs = args.epochs or settings["epochs"]
@@ -223,6 +253,7 @@ def main(argv: list[str] | None = None) -> None:
             seed=args.seed,
             resume=args.resume,
             max_strength=args.max_strength,
+            clean_share=settings.get("clean_share", 0.0),
             loss=args.loss,
             bf16=bf16,
             augmentation=0.0 if args.no_augment else settings["augmentation"],
@@ -248,8 +279,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name}: {last['epoch']} epochs in {run['seconds']:.0f} s of training, validation {validation}")
         model = model.float().cpu()
         if classify:
+            # temperature scaling on the held-out digits, clean and corrupted; saved into the same checkpoint
+            model.calibrate(calibrate(model, val_images, val_labels))
+            save_model(model, out, **run["metadata"])
+            print(f"{name}: temperature {model.temperature:.2f}, calibrated on the {len(val_images)} held-out digits")
             accuracies[name] = (run_model(model, test_images).argmax(1) == test_labels).float().mean().item()
-        else:
+        elif name != "generator":  # the generator is scored by what it draws: scripts/evaluate.py
             results[name] = evaluate(model, test_images)
 
     for name, accuracy in accuracies.items():

@@ -143,13 +143,27 @@ def test_a_low_confidence_clean_input_gets_the_not_a_digit_message():
     assert "does not look much like" not in headline(comparison(sure))
 
 
-def test_the_shipped_classifier_is_unsure_of_a_non_digit(shipped_lab):
-    # a hash sign drawn like a digit: the classifier has never seen one (it reads 7 at about 50%). Not every
-    # shape is caught: an X or a letter A reads as a 4 with near certainty (the model card says so)
+NON_DIGITS = {  # lines drawn on a 280x280 page, 10 to 14 px wide
+    "a grid of six lines": [
+        [(40, 40), (240, 40)], [(40, 140), (240, 140)], [(40, 240), (240, 240)],
+        [(40, 40), (40, 240)], [(140, 40), (140, 240)], [(240, 40), (240, 240)],
+    ],
+    "a wave": [[(30, 140), (80, 80), (130, 200), (180, 80), (250, 140)]],
+    "a square spiral": [
+        [(140, 140), (160, 140), (160, 110), (110, 110), (110, 170), (190, 170), (190, 80), (80, 80), (80, 200),
+         (220, 200), (220, 50)]
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NON_DIGITS)
+def test_the_shipped_classifier_is_unsure_of_some_non_digits(shipped_lab, name):
+    # shapes the classifier has never seen, and reads at under 50%. Not every shape is caught: an X, a letter A
+    # or a hash sign read as a 4 with near certainty (the model card says so)
     drawing = Image.new("L", (280, 280), 255)
     pen = ImageDraw.Draw(drawing)
-    for line in [(100, 40, 80, 240), (180, 40, 160, 240), (40, 100, 240, 100), (40, 180, 240, 180)]:
-        pen.line(line, fill=0, width=14)
+    for line in NON_DIGITS[name]:
+        pen.line(line, fill=0, width=12)
     result = shipped_lab.compare(to_mnist(drawing), "gaussian", 0.3, curve=False)
     assert not looks_like_a_digit(result.readings), result.readings["clean"]
     assert "does not look much like a handwritten digit" in headline(result)

@@ -1,4 +1,4 @@
-"""Both autoencoders: shapes, range, and that they can learn at all."""
+"""The autoencoders: shapes, range, and that they can learn at all."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import torch
 import torch.nn.functional as F
 from conftest import seeded
 
-from dae import ConvDAE, LinearDAE, corrupt
-from dae.models import DigitClassifier, count_parameters
+from dae import ConvDAE, LinearDAE, UNetDAE, corrupt, load_model, save_model
+from dae.models import DigitClassifier, UNet, count_parameters
 
-MODELS = [LinearDAE, ConvDAE]
+MODELS = [LinearDAE, ConvDAE, UNetDAE]
 
 
 @pytest.mark.parametrize("build", MODELS)
@@ -52,7 +52,12 @@ OVERFIT_FACTOR = 10
 
 
 @pytest.mark.parametrize(
-    "build,steps", [(LinearDAE, 150), (lambda: ConvDAE(channels=(16, 32, 64), blocks=(1, 1, 1)), 150)]
+    "build,steps",
+    [
+        (LinearDAE, 150),
+        (lambda: ConvDAE(channels=(16, 32, 64), blocks=(1, 1, 1)), 150),
+        (lambda: UNetDAE(channels=(16, 32)), 150),
+    ],
 )
 def test_each_model_overfits_a_tiny_batch(build, steps, train_digits):
     torch.manual_seed(0)
@@ -146,3 +151,32 @@ def test_the_fused_form_gives_the_same_outputs_and_falls_back(digits, monkeypatc
         assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fallback.modules())  # still the folded form
     monkeypatch.setattr(torch.jit, "trace", trace)
     assert isinstance(fused_form(ConvDAE().eval()), torch.jit.ScriptModule)  # and with the real one, fused
+
+
+def test_the_unet_carries_its_encoder_maps_across_and_can_be_run_without_them(digits):
+    torch.manual_seed(0)
+    model = UNetDAE(channels=(8, 16, 24)).eval()
+    with torch.no_grad():
+        out, alone = model(digits[:4]), model.without_skips(digits[:4])
+        assert out.shape == alone.shape == (4, 1, 28, 28) and not torch.allclose(out, alone)
+        assert torch.allclose(alone, torch.sigmoid(model.logits(digits[:4], skips=False)))
+    assert model.config == {"channels": [8, 16, 24], "blocks": 1}
+
+
+def test_a_unet_checkpoint_round_trips(tmp_path, digits):
+    torch.manual_seed(0)
+    model = UNetDAE(channels=(8, 16)).eval()
+    save_model(model, tmp_path / "unet", epochs=1)
+    again = load_model(tmp_path / "unet")
+    assert isinstance(again, UNetDAE) and again.config == model.config
+    with torch.no_grad():
+        assert torch.equal(again(digits[:4]), model(digits[:4]))
+
+
+def test_a_noise_conditioned_unet_answers_differently_at_each_level(digits):
+    torch.manual_seed(0)
+    model = UNet(channels=(8, 16), noise_embedding=16).eval()
+    with torch.no_grad():
+        low = model.logits(digits[:2], torch.tensor([0.1, 0.1]).log())
+        high = model.logits(digits[:2], torch.tensor([5.0, 5.0]).log())
+    assert low.shape == (2, 1, 28, 28) and not torch.allclose(low, high)

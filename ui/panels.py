@@ -21,6 +21,7 @@ from dae.comparison import (
     TIE_DB,
     Comparison,
     identity_flips,
+    is_clear,
     looks_like_a_digit,
     to_uint8,
 )
@@ -37,7 +38,8 @@ SHORT = {"clean": "Clean", "noisy": "Noisy", "linear": "Linear", "conv": "Conv",
 MODEL_NAMES = {"linear": "linear", "conv": "convolutional"}
 RULE = (
     f"★ marks the autoencoder with the higher PSNR; under {TIE_DB:g} dB apart is a tie. "
-    "<b>reads</b>: what a digit classifier sees in each image, and how sure it is; "
+    "<b>reads</b>: what a digit classifier sees in each image, and how sure it is (calibrated: 80% sure is right "
+    "about 80% of the time; <b>no clear digit</b> when no digit reaches 50%); "
     "<b>identity flip</b>: a reconstruction that reads as another digit than the clean one. "
     "<b>PSNR</b>: how close every pixel is to the clean digit, in dB, higher is better. "
     "<b>SSIM</b>: how well strokes and shapes are kept, 1 is identical."
@@ -98,11 +100,22 @@ def png_data_url(image: np.ndarray, palette: np.ndarray | None = None) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def percent(confidence: float) -> str:
+    """'86%'; '>99%' above 99.5%: a calibrated reader is never quite sure, and '100%' would say it is."""
+    return ">99%" if confidence >= 0.995 else f"{confidence:.0%}"
+
+
 def reading_text(reading: tuple[int, float], clean: tuple[int, float] | None = None) -> str:
-    """'reads 7 · 98%', marked as an identity flip when `clean` (the clean digit's reading) has another label."""
+    """'reads 7 · 98%', marked as an identity flip when `clean` (the clean digit's reading) has another label;
+    'no clear digit' when no digit has even half the classifier's confidence (its best guess in the tooltip)."""
     label, confidence = reading
-    text = f"reads <strong>{label}</strong> · {confidence:.0%}"
-    if clean is not None and clean[0] != label:
+    if not is_clear(reading):
+        return (
+            f'<span class="unclear" title="no digit gets half the probability; the likeliest is {label}, at '
+            f'{confidence:.0%}">no clear digit</span>'
+        )
+    text = f"reads <strong>{label}</strong> · {percent(confidence)}"
+    if clean is not None and is_clear(clean) and clean[0] != label:
         text += ' <span class="flip" title="reads as a different digit from the clean one">identity flip</span>'
     return text
 
