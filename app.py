@@ -28,6 +28,7 @@ except ImportError:  # a plain local install without it: the same no-op
 
 import secrets  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from dae.lab_process import LabError, start_lab  # noqa: E402 - no torch in this process, see below
@@ -47,11 +48,25 @@ import numpy as np  # noqa: E402
 from dae.comparison import METHODS, Comparison, finite, to_uint8  # noqa: E402
 from dae.kinds import MAX_SEED, NOISE_DOCS, NOISE_KINDS, NOISE_LABELS, check_noise, check_seed  # noqa: E402
 from dae.preprocess import BlankImageError, ImageInputError, open_data_url, open_image, to_mnist  # noqa: E402
+from dae.samples import check_generation, grid  # noqa: E402
+from ui.generate import (  # noqa: E402
+    FRAME_SECONDS,
+    GENERATE_CSS,
+    SHOWN,
+    chain_html,
+    default_steps,
+    frame_steps,
+    generate_part,
+    generation_metrics,
+    samples_html,
+    samples_npz,
+    scrub_html,
+)
 from ui.inputs import drawing_canvas, example_strip  # noqa: E402
 from ui.inside import inside_html  # noqa: E402
 from ui.panels import PANELS, curve_frame, headline, panels_html  # noqa: E402
 from ui.share import COPY_LINK_JS, SharedState, read_query  # noqa: E402
-from ui.train import apply_lesson, stop_training, train_part, training_events  # noqa: E402
+from ui.train import apply_lesson, save_download, stop_training, train_part, training_events  # noqa: E402
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.png"))
 # Gradio keeps every upload and every image the API returns in its cache (three new PNGs per API call): every
@@ -177,6 +192,40 @@ def inside_view(digit: np.ndarray | None, kind, strength, seed, is_open: bool):
         raise gr.Error(f"Sorry, {error}.") from None
 
 
+def run_generation(model, n, steps, seed, yours=None):
+    """A generation in the model process; every problem becomes a message for the visitor."""
+    try:
+        model, n, steps, seed = check_generation(model, n, steps, seed)
+        return LAB.generate(model, n, steps, seed, yours=yours)
+    except LabError as error:
+        raise gr.Error(f"Sorry, {error}.") from None
+    except ValueError as error:  # bad values, or no model of yours (yet, or any more)
+        raise gr.Error(str(error).capitalize() + ".") from None
+
+
+def generate_stream(model, steps, seed, yours):
+    """The page's Generate: the chain's frames from noise to digits, then the samples with their readings."""
+    yield ["Running the chain…", gr.skip(), gr.skip(), gr.skip(), gr.skip()]
+    result = run_generation(model, SHOWN, steps, seed, yours)
+    for step in frame_steps(result.steps)[:-1]:
+        yield [gr.skip(), chain_html(result, step), gr.skip(), gr.skip(), gr.skip()]
+        time.sleep(FRAME_SECONDS)
+    clear = sum(confidence >= 0.9 for _, confidence in result.readings)
+    status = (
+        f"{len(result.images)} digits in {result.steps} steps, {result.seconds:.2f} s. The classifier reads "
+        f"**{clear} of {len(result.images)}** as a digit with more than 90% confidence."
+    )
+    step = gr.Slider(maximum=result.steps, value=result.steps)
+    yield [status, samples_html(result), result, step, scrub_html(result, 0, result.steps)]
+
+
+def generate(model, n, steps, seed, yours=None):
+    """API: a model ("generator", "conv", "linear", "yours"), n (1 to 256), steps (1 to 200), a seed -> the grid of
+    samples, an .npz of them (uint8 [n, 28, 28], white on black) and the metrics."""
+    result = run_generation(model, n, steps, seed, yours)
+    return grid(result.images), save_download(samples_npz(result), "dae-samples-", ".npz"), generation_metrics(result)
+
+
 def new_seed() -> int:
     return secrets.randbelow(MAX_SEED)
 
@@ -222,7 +271,7 @@ def run_training_job(request: TrainingRequest, should_stop):
 train_stream, train_api = training_events(run_training_job, MAX_TRAIN_SECONDS)
 
 
-CSS = (ROOT / "ui" / "page.css").read_text()
+CSS = (ROOT / "ui" / "page.css").read_text() + GENERATE_CSS
 # Gradio 6.31's bundled semibold fonts are fragments (SourceSansPro-SemiBold.woff2: 55 glyphs, "A", "B" and some
 # Cyrillic), so semibold text (titles, labels, our captions) mixed two fonts: "DAE" with a small "A". With
 # weights 400 and 700 declared, the browser draws semibold text from the complete Bold faces instead.
@@ -324,6 +373,9 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
             gr.Markdown(INSIDE_NOTE, elem_id="inside-note")
             inside = gr.HTML(inside_html(None, "Opening…"), elem_id="inside")
         inside_open = gr.State(False)
+        with gr.Accordion("Generate: a denoiser that draws digits", open=False, elem_id="generate-section"):
+            maker = generate_part()
+        generation = gr.State(None)  # the last generation on the page, for the step slider
         with gr.Accordion("Train your own autoencoder", open=False, elem_id="train-section"):
             gr.Markdown(TRAIN_NOTE, elem_id="train-note")
             part = train_part(MAX_TRAIN_SECONDS)
@@ -365,6 +417,25 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         )
         inside_section.collapse(lambda: False, None, inside_open, **QUIET)
 
+        # Generate: one generation at a time on the whole server (the model process has one connection for them)
+        maker.model.input(default_steps, maker.model, maker.steps, **QUIET)
+        maker.start.click(
+            generate_stream,
+            [maker.model, maker.steps, maker.seed, yours],
+            [maker.status, maker.samples, generation, maker.step, maker.scrub],
+            api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="generate",
+            show_progress="hidden",
+        )
+        for slider in (maker.step, maker.sample):  # no model runs: each move redraws from the kept chain
+            slider.input(
+                lambda result, step, sample: scrub_html(result, int(sample) - 1, int(step)),
+                [generation, maker.step, maker.sample],
+                maker.scrub,
+                **QUIET,
+            )
+
         # Train: one training at a time on the whole server (Gradio queues the rest and shows their place)
         part.lesson.input(apply_lesson, part.lesson, [part.lesson_note, part.kinds, part.target], **QUIET)
         train_inputs = [part.architecture, part.kinds, part.max_strength, part.target, part.seconds, part.seed]
@@ -403,7 +474,27 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
             ]
             train_api_outputs = [gr.JSON(label="metrics"), gr.File(label="checkpoint")]
             train_trigger = gr.Button()
+            generate_api_inputs = [
+                gr.Textbox(value="generator", label="model"),
+                gr.Number(value=16, label="n"),
+                gr.Number(value=default_steps("generator"), label="steps"),
+                gr.Number(value=0, label="seed"),
+            ]
+            generate_api_outputs = [
+                gr.Image(label="grid", format="png"),
+                gr.File(label="samples"),
+                gr.JSON(label="metrics"),
+            ]
+            generate_trigger = gr.Button()
         api_trigger.click(denoise, api_inputs, api_outputs, api_name="denoise")
+        generate_trigger.click(
+            generate,
+            [*generate_api_inputs, yours],
+            generate_api_outputs,
+            api_name="generate",
+            concurrency_limit=1,
+            concurrency_id="generate",
+        )
         train_trigger.click(
             train_api,
             train_api_inputs,

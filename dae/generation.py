@@ -16,21 +16,22 @@ denoises in turn with the corruption annealed to zero (Bengio et al. 2013).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
+from .metrics import frechet_distance
 from .models import UNet
 from .noise import corrupt
+from .samples import CHAIN_SAMPLES, DEFAULT_STEPS  # the generator: EDM's 18 levels for 32x32 images; a blind chain: 100
 
 # EDM's constants (Karras et al. 2022, table 1), for data scaled to [-1, 1]
 SIGMA_DATA = 0.5
 SIGMA_MIN, SIGMA_MAX, RHO = 0.002, 80.0, 7.0
 P_MEAN, P_STD = -1.2, 1.2  # training draws ln σ ~ N(P_MEAN, P_STD²)
-DEFAULT_STEPS = 18  # EDM's choice for 32x32 images: 18 noise levels, 35 network evaluations with Heun's method
-BLIND_STEPS = 100  # the blind chain: salt and pepper annealed from 1 to 0 over this many steps
-BLIND_KIND = "salt_and_pepper"
+BLIND_KIND = "salt_and_pepper"  # the blind chain's corruption, annealed from 1 to 0
 
 
 class DigitGenerator(nn.Module):
@@ -71,7 +72,8 @@ class DigitGenerator(nn.Module):
 
     @torch.no_grad()
     def denoise(self, noisy: Tensor, strength: float) -> Tensor:
-        """Gaussian-noisy digits in [0, 1] (std `strength`, as `corrupt(..., "gaussian", strength)`) -> [0, 1]."""
+        """Digits in [0, 1] plus Gaussian noise of std `strength`, not clipped (the generator never saw clipping),
+        -> the clean estimate in [0, 1]."""
         sigma = torch.full((noisy.shape[0],), 2 * max(strength, SIGMA_MIN), device=noisy.device)
         return ((self(noisy * 2 - 1, sigma) + 1) / 2).clamp(0, 1)
 
@@ -88,9 +90,11 @@ def karras_sigmas(steps: int, sigma_min: float = SIGMA_MIN, sigma_max: float = S
 
 @dataclass
 class Chain:
-    """A chain from noise to digits. images: [n,1,28,28] in [0, 1], the samples; states: [steps + 1, n, 1, 28, 28]
-    in [0, 1], the chain after each step (the first is the noise it starts from), for the page's frames;
-    levels: the noise level (σ, or the blind chain's strength) at each state."""
+    """A chain from noise to digits.
+
+    images: [n,1,28,28] in [0, 1], the samples. states: [steps + 1, kept, 1, 28, 28] in [0, 1], the chain of the
+    first samples after each step (the first state is the noise it starts from), for the page's frames. levels:
+    the noise level (σ, or the blind chain's strength) at each state."""
 
     images: Tensor
     states: Tensor
@@ -103,17 +107,23 @@ def _shown(x: Tensor, sigma: float) -> Tensor:
 
 
 @torch.no_grad()
-def sample(model: DigitGenerator, n: int = 16, steps: int = DEFAULT_STEPS, seed: int = 0, callback=None) -> Chain:
+def sample(
+    model: DigitGenerator,
+    n: int = 16,
+    steps: int = DEFAULT_STEPS["generator"],
+    seed: int = 0,
+    keep: int = CHAIN_SAMPLES,
+) -> Chain:
     """n digits from pure noise: EDM's deterministic sampler (Karras et al. 2022, Algorithm 1), Heun's second-order
     method on the probability-flow ODE dx/dσ = (x − D(x; σ)) / σ, over `karras_sigmas(steps)`. Its Euler part
     alone is DDIM (Song et al. 2021); Heun's correction costs one more evaluation per step and gives cleaner digits
-    in few steps. The same seed gives the same samples. callback(i, states_so_far) after every step, for streaming.
+    in few steps. The same seed gives the same samples. The chain's states are kept for the first `keep` samples.
     """
     model.eval()
     generator = torch.Generator().manual_seed(seed)
     sigmas = karras_sigmas(steps)
     x = torch.randn(n, 1, 28, 28, generator=generator) * sigmas[0]
-    states = [_shown(x, sigmas[0].item())]
+    states = [_shown(x[:keep], sigmas[0].item())]
     for i in range(steps):
         sigma, after = sigmas[i], sigmas[i + 1]
         slope = (x - model(x, sigma.expand(n))) / sigma
@@ -121,28 +131,49 @@ def sample(model: DigitGenerator, n: int = 16, steps: int = DEFAULT_STEPS, seed:
         if after > 0:  # Heun: average the slope here and at the point the Euler step reaches
             moved = x + (after - sigma) * 0.5 * (slope + (moved - model(moved, after.expand(n))) / after)
         x = moved
-        states.append(_shown(x, after.item()))
-        if callback is not None:
-            callback(i + 1, states)
+        states.append(_shown(x[:keep], after.item()))
     images = ((x + 1) / 2).clamp(0, 1)
     return Chain(images=images, states=torch.stack(states), levels=sigmas.tolist())
 
 
 @torch.no_grad()
 def blind_chain(
-    model: nn.Module, n: int = 16, steps: int = BLIND_STEPS, seed: int = 0, kind: str = BLIND_KIND, callback=None
+    model: Callable[[Tensor], Tensor],
+    n: int = 16,
+    steps: int = DEFAULT_STEPS["conv"],
+    seed: int = 0,
+    kind: str = BLIND_KIND,
+    keep: int = CHAIN_SAMPLES,
 ) -> Chain:
     """n digits from a blind DAE (Bengio et al. 2013): from uniform noise, corrupt with `kind` at a strength
-    annealed linearly from 1 to 0 over `steps`, then denoise, again and again. The model is never told the
-    level, and nothing corrects it, so classes go missing: the generator's chain shows the difference."""
-    model.eval()
+    annealed linearly from 1 to 0 over `steps`, then denoise, again and again. The model (in eval mode) is never
+    told the level, and nothing corrects it, so classes go missing: the generator's chain shows the difference.
+    The chain's states are kept for the first `keep` samples."""
     generator = torch.Generator().manual_seed(seed)
     x = torch.rand(n, 1, 28, 28, generator=generator)
     strengths = torch.linspace(1, 0, steps + 1)[:-1].tolist() if steps > 1 else [1.0]
-    states = [x.clone()]
-    for i, strength in enumerate(strengths):
+    states = [x[:keep].clone()]
+    for strength in strengths:
         x = model(corrupt(x, kind, strength, generator=generator)).float()
-        states.append(x.clone())
-        if callback is not None:
-            callback(i + 1, states)
+        states.append(x[:keep].clone())
     return Chain(images=x, states=torch.stack(states), levels=[*strengths, 0.0])
+
+
+CONFIDENT = 0.9  # a sample "reads as a digit" when the classifier gives one digit more than this
+
+
+@torch.no_grad()
+def sample_report(classifier: nn.Module, samples: Tensor, reference: Tensor | None = None) -> dict:
+    """How digit-like samples [n,1,28,28] in [0, 1] are: the share the classifier reads with confidence above
+    CONFIDENT, each class's share of the readings and, given `reference` (real digits), the Fréchet distance
+    between the classifier's penultimate features of the samples and of the reference."""
+    classifier.eval()
+    probabilities = torch.softmax(classifier(samples), dim=1)
+    confidence, label = probabilities.max(dim=1)
+    report = {
+        "confident": (confidence > CONFIDENT).float().mean().item(),
+        "classes": torch.bincount(label, minlength=10).div(len(label)).tolist(),
+    }
+    if reference is not None:
+        report["frechet"] = frechet_distance(classifier.embedding(samples), classifier.embedding(reference))
+    return report

@@ -11,6 +11,7 @@ scripts and notebooks get exactly the same numbers.
 from __future__ import annotations
 
 import threading
+import time
 import warnings
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -24,10 +25,12 @@ from torch import nn
 from .baselines import median_filter
 from .checkpoint import CheckpointError, load_model
 from .comparison import METHODS, Comparison, winner
+from .generation import blind_chain, sample
 from .inside import Inside, look_inside, read_digits
 from .live import TrainingError, load_model_zip
 from .metrics import psnr, ssim
 from .noise import check_noise, corrupt
+from .samples import DEFAULT_STEPS, Generation, check_generation
 from .training import bf16_available
 
 MODELS = ("linear", "conv")
@@ -61,9 +64,10 @@ class DenoisingLab:
     """The two shipped models, ready to compare on single digits, and to look inside (`inspect`).
 
     classifier: reads each panel's digit (optional); plain: the plain autoencoder the Inside view shows
-    beside the linear DAE (optional). workers: 2 runs the conv model (and the reading of its output) on a second
-    thread while the calling thread runs the rest; 1 runs everything on the calling thread. fused: run the conv
-    model and the classifier as `fused_form`s (TorchScript with oneDNN Graph fusion), about twice as fast here.
+    beside the linear DAE (optional); generator: the DigitGenerator that `generate` runs (optional).
+    workers: 2 runs the conv model (and the reading of its output) on a second thread while the calling thread
+    runs the rest; 1 runs everything on the calling thread. fused: run the conv model and the classifier as
+    `fused_form`s (TorchScript with oneDNN Graph fusion), about twice as fast here.
     """
 
     def __init__(
@@ -76,6 +80,7 @@ class DenoisingLab:
         bf16: bool | None = None,
         workers: int = 2,
         fused: bool = True,
+        generator: nn.Module | None = None,
     ):
         # On CPUs with native bfloat16 the conv model runs in bf16 with channels_last where that is faster
         # (docs/serving.md); its outputs move by less than 0.01. The linear model is cheap: it stays in float32.
@@ -89,6 +94,7 @@ class DenoisingLab:
         fast = partial(form, dtype=self._dtype)
         self._classifier_fast = fast(classifier, batches=(1, 3, 4, 7)) if classifier is not None else None
         self.plain = plain.eval() if plain is not None else None  # the linear architecture trained without noise
+        self.generator = generator.eval() if generator is not None else None  # draws digits (dae.generation)
         self.conv = conv.eval()  # as trained: the Inside view reads its layers
         self._conv_fast = fast(conv, batches=(1, 1 + len(CURVE_STRENGTHS)))
         self._conv_encoder_fast = fast(conv.encoder, batches=(1,))  # its code, for inspect
@@ -103,8 +109,42 @@ class DenoisingLab:
     @classmethod
     def from_checkpoints(cls, folder: str | Path = "checkpoints") -> DenoisingLab:
         folder = Path(folder)
-        models = {name: load_model(folder / name) for name in ("linear", "conv", "classifier", "linear_plain")}
-        return cls(models["linear"], models["conv"], classifier=models["classifier"], plain=models["linear_plain"])
+        names = ("linear", "conv", "classifier", "linear_plain", "generator")
+        models = {name: load_model(folder / name) for name in names}
+        return cls(
+            models["linear"],
+            models["conv"],
+            classifier=models["classifier"],
+            plain=models["linear_plain"],
+            generator=models["generator"],
+        )
+
+    @torch.inference_mode()
+    def generate(self, model: str, n: int = 16, steps: int | None = None, seed: int = 0, *, yours: str | None = None):
+        """n digits of `model`'s own (see dae.generation): "generator" runs the generator's sampler, "conv", "linear"
+        and "yours" (the path of a live-trained checkpoint zip) the blind chain. A `Generation` of numpy arrays."""
+        steps = DEFAULT_STEPS.get(model, 1) if steps is None else steps
+        model, n, steps, seed = check_generation(model, n, steps, seed)
+        started = time.perf_counter()
+        if model == "generator":
+            if self.generator is None:
+                raise ValueError("this lab has no generator; train one with: python scripts/train.py --model generator")
+            chain = sample(self.generator, n, steps, seed)
+        else:
+            if model == "yours" and yours is None:
+                raise ValueError("there is no model of yours yet: train one first (Train your own autoencoder)")
+            denoiser = {"conv": self._conv_forward, "linear": self.linear}.get(model) or self._your_model(yours)
+            chain = blind_chain(denoiser, n, steps, seed)
+        seconds = time.perf_counter() - started
+        to_uint8 = lambda x: (x.float().clamp(0, 1) * 255).round().to(torch.uint8)  # noqa: E731
+        return Generation(
+            model=model,
+            images=to_uint8(chain.images[:, 0]).numpy(),
+            chain=to_uint8(chain.states[:, :, 0]).numpy(),
+            levels=chain.levels,
+            seconds=seconds,
+            readings=self._read(chain.images.float()),
+        )
 
     @torch.inference_mode()
     def compare(

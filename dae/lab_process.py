@@ -5,13 +5,14 @@
     lab.wait_ready()                  # LabError, with the reason, if the models did not load
     result = lab.compare(digit, "gaussian", 0.5, seed=0)   # a Comparison, as DenoisingLab.compare gives
     inside = lab.inspect(digit, "gaussian", 0.5, seed=0)   # an Inside, as DenoisingLab.inspect gives
+    samples = lab.generate("generator", 16, seed=0)         # a Generation, as DenoisingLab.generate gives
 
 Why: importing torch takes about 1.3 s here and importing Gradio about 2.5 s.
 Both hold Python's global lock, so in one process they add up, while two
 processes run them side by side on two cores (see docs/serving.md).
 
 The child serves `slots` connections, each on its own thread, so `slots`
-comparisons run at once. If it dies or hangs, the call in flight fails with a
+comparisons run at once, and one more for generations. If it dies or hangs, the call in flight fails with a
 LabError and the next call starts a new child.
 
 `start_lab` gives a LabProcess where a child can be handed sockets (Linux,
@@ -39,7 +40,7 @@ if TYPE_CHECKING:  # not at run time: numpy's import would delay the child's sta
     from .comparison import Comparison
     from .inside import Inside
 
-SERVED = ("compare", "inspect")  # the DenoisingLab methods the child runs for the web server
+SERVED = ("compare", "inspect", "generate")  # the DenoisingLab methods the child runs for the web server
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)  # so the child finds `dae` from any working folder
 
 
@@ -62,7 +63,8 @@ class LabProcess:
         self._start()
 
     def _start(self) -> None:
-        pairs = [socket.socketpair() for _ in range(self.slots)]
+        # one more connection than slots: generations have their own, so a comparison never waits behind one
+        pairs = [socket.socketpair() for _ in range(self.slots + 1)]
         fds = [theirs.fileno() for _, theirs in pairs]
         path = os.pathsep.join(filter(None, [PACKAGE_PARENT, os.environ.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
@@ -71,9 +73,10 @@ class LabProcess:
             env={**os.environ, "PYTHONPATH": path},
         )
         self._free: queue.Queue[Connection] = queue.Queue()
-        for ours, theirs in pairs:
+        self._generating: queue.Queue[Connection] = queue.Queue()
+        for i, (ours, theirs) in enumerate(pairs):
             theirs.close()
-            self._free.put(Connection(ours.detach()))
+            (self._free if i < self.slots else self._generating).put(Connection(ours.detach()))
         self._ready = False
 
     def wait_ready(self) -> None:
@@ -82,7 +85,7 @@ class LabProcess:
             if self._ready:
                 return
             # every connection first carries the child's hello: ("ready", None) or ("error", reason)
-            connections = [self._free.get() for _ in range(self.slots)]
+            connections = [self._free.get() for _ in range(self.slots)] + [self._generating.get()]
             try:
                 for connection in connections:
                     status, reason = connection.recv()
@@ -92,8 +95,9 @@ class LabProcess:
                 code = self._process.wait()
                 raise LabError(f"the model process stopped while loading the models (exit code {code})") from None
             finally:
-                for connection in connections:
+                for connection in connections[:-1]:
                     self._free.put(connection)
+                self._generating.put(connections[-1])
             self._ready = True
 
     def compare(
@@ -113,9 +117,13 @@ class LabProcess:
         """DenoisingLab.inspect, run in the child; its exceptions are raised here."""
         return self._call("inspect", digit, kind, strength, seed)
 
+    def generate(self, model: str, n: int = 16, steps: int | None = None, seed: int = 0, *, yours: str | None = None):
+        """DenoisingLab.generate, run in the child on a connection of its own (one generation at a time)."""
+        return self._call("generate", model, n, steps, seed, yours=yours)
+
     def _call(self, method: str, *args, **kwargs):
         self.wait_ready()
-        free = self._free  # this child's connections
+        free = self._generating if method == "generate" else self._free  # this child's connections
         connection = free.get()
         try:
             connection.send((method, args, kwargs))
@@ -138,7 +146,7 @@ class LabProcess:
 
     def _restart(self, dead: queue.Queue) -> None:
         with self._lock:
-            if self._free is dead:  # not restarted yet by another request that saw the same child die
+            if dead in (self._free, self._generating):  # not restarted yet by another request that saw it die
                 self.close()
                 self._start()
 
@@ -174,6 +182,10 @@ class LocalLab:
     def inspect(self, digit: np.ndarray, kind: str, strength: float, seed: int = 0) -> Inside:
         self.wait_ready()
         return self._lab.inspect(digit, kind, strength, seed)
+
+    def generate(self, model: str, n: int = 16, steps: int | None = None, seed: int = 0, *, yours: str | None = None):
+        self.wait_ready()
+        return self._lab.generate(model, n, steps, seed, yours=yours)
 
     def close(self) -> None:
         pass

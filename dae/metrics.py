@@ -59,3 +59,19 @@ def _batch(x: Tensor) -> Tensor:
     if x.dim() == 4:
         return x
     raise ValueError(f"images must be shaped [N,1,H,W], [N,H,W] or [H,W], got {list(x.shape)}")
+
+
+def frechet_distance(a: Tensor, b: Tensor) -> float:
+    """The Fréchet distance between Gaussians fitted to two sets of feature vectors [N, D] and [M, D]:
+    |μa − μb|² + Tr(Σa + Σb − 2 (Σa Σb)^½), as FID does with Inception features (Heusel et al. 2017).
+    SciPy's matrix square root; its tiny imaginary part (rounding) is dropped."""
+    import numpy as np
+    from scipy import linalg
+
+    x, y = a.double().numpy(), b.double().numpy()
+    mean_x, mean_y = x.mean(0), y.mean(0)
+    cov_x, cov_y = np.cov(x, rowvar=False), np.cov(y, rowvar=False)
+    root = linalg.sqrtm(cov_x @ cov_y)
+    if np.iscomplexobj(root):
+        root = root.real
+    return float(((mean_x - mean_y) ** 2).sum() + np.trace(cov_x + cov_y - 2 * root))

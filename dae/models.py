@@ -328,6 +328,10 @@ class DigitClassifier(nn.Module):
     def logits(self, x: Tensor) -> Tensor:
         return self.head(self.features(x))
 
+    def embedding(self, x: Tensor) -> Tensor:
+        """The penultimate features, [N, hidden]: what the Fréchet distance of generated digits compares."""
+        return self.head[:-2](self.features(x))
+
     def forward(self, x: Tensor) -> Tensor:
         """The calibrated logits: softmax of these is the confidence the page shows."""
         return self.logits(x) / self.temperature

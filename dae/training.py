@@ -30,14 +30,15 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .augment import augment, shift_whole_pixels
 from .checkpoint import atomic_write_bytes, recover_interrupted_save, save_model
 from .evaluation import run_model
 from .metrics import psnr
-from .noise import NOISE_KINDS, corrupt, random_corruption
+from .noise import NOISE_KINDS, random_corruption
 
-GENERATOR_CHECK = 0.5  # a generator's val_psnr: its denoising of Gaussian noise of this σ, like the DAEs' Gaussian 0.5
+GENERATOR_CHECK = 0.5  # a generator's val_psnr: its denoising of Gaussian noise of this σ (not clipped to [0, 1])
 
 
 def bf16_available() -> bool:
@@ -133,6 +134,7 @@ def fit(
     val_labels: Tensor | None = None,
     device: str | torch.device = "cpu",
     seconds: float | None = None,
+    ema: float = 0.0,
     metadata: dict | None = None,
     progress: Callable[[dict], None] | None = None,
 ) -> dict:
@@ -150,6 +152,8 @@ def fit(
     every epoch with {"epoch", "val_psnr", ...} added ("val_accuracy" for a classifier); if it
     returns True, training stops after that batch (the last completed epoch stays saved).
     out: the checkpoint folder, written after every epoch; None saves nothing (save the returned model).
+    ema: the decay of an exponential moving average of the weights (and BatchNorm's statistics), 0 for none;
+    with one, the average is what is validated, saved and left in `model` at the end (torch's AveragedModel).
     """
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; valid targets: {', '.join(TARGETS)}")
@@ -162,6 +166,9 @@ def fit(
     channels_last = any(isinstance(m, nn.Conv2d) for m in model.modules())
     if channels_last:  # with bf16 autocast, about twice as fast for the convs on a CPU
         model = model.to(memory_format=torch.channels_last)
+    # a diffusion model's samples are much better from an average of its recent weights than from the last ones
+    averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(ema), use_buffers=True) if ema else None
+    kept = averaged.module if averaged is not None else model  # what is validated and saved
     steps_per_epoch = -(-len(train_images) // batch_size)
     # the fused AdamW: one kernel for every parameter's update (a third faster a step for the small live models)
     fused = device.type in ("cpu", "cuda")
@@ -179,8 +186,9 @@ def fit(
     generator = torch.Generator().manual_seed(seed)
     # fixed noisy validation set: the same images and noise every epoch, so val PSNR is comparable
     val_noisy = _corrupt(val_images, kinds, max_strength, 1.0, torch.Generator().manual_seed(seed + 1))
-    if diffusion:  # a generator is told the noise level: validated on Gaussian noise at one level, GENERATOR_CHECK
-        val_noisy = corrupt(val_images, "gaussian", GENERATOR_CHECK, generator=torch.Generator().manual_seed(seed + 1))
+    if diffusion:  # a generator is told the noise level: validated on unclipped Gaussian noise of σ GENERATOR_CHECK
+        noise = torch.randn(val_images.shape, generator=torch.Generator().manual_seed(seed + 1))
+        val_noisy = val_images + GENERATOR_CHECK * noise
     history: list[dict] = []
     start_epoch = 0
     described: dict = dict(metadata or {})  # what the checkpoint's config.json says, completed every epoch
@@ -195,6 +203,8 @@ def fit(
         generator.set_state(state["generator"])
         torch.set_rng_state(state["torch_rng"])
         history, start_epoch, elapsed = state["history"], state["epoch"], state["elapsed"]
+        if averaged is not None:
+            averaged.load_state_dict(state["averaged"])
 
     for epoch in range(start_epoch, epochs):
         started = time.perf_counter()
@@ -225,6 +235,8 @@ def fit(
             objective.backward()
             optimizer.step()
             scheduler.step()
+            if averaged is not None:
+                averaged.update_parameters(model)
             total, count = total + objective.item() * len(rows), count + len(rows)
             if progress and progress(
                 {"epoch": epoch + 1, "step": step + 1, "steps": steps_per_epoch, "loss": objective.item()}
@@ -239,9 +251,9 @@ def fit(
             break
 
         if diffusion:
-            outputs = model.denoise(val_noisy.to(device), GENERATOR_CHECK).cpu()
+            outputs = kept.eval().denoise(val_noisy.to(device), GENERATOR_CHECK).cpu()
         else:
-            outputs = run_model(model, val_noisy.to(device)).cpu()
+            outputs = run_model(kept, val_noisy.to(device)).cpu()
         if classify:
             score = {"val_accuracy": (outputs.argmax(1) == val_labels).float().mean().item()}
         else:
@@ -263,22 +275,25 @@ def fit(
             weight_decay=weight_decay,
             augmentation=augmentation,
             pixel_shift=pixel_shift,
+            **({"ema": ema} if ema else {}),
             seed=seed,
             **(metadata or {}),
         )
         if out is not None:
-            _save(out, model, described, optimizer, scheduler, generator, history, elapsed)
+            _save(out, model, described, optimizer, scheduler, generator, history, elapsed, averaged)
         if progress and progress(dict(history[-1], steps=steps_per_epoch, step=steps_per_epoch)):
             break
         if out_of_time:
             break
+    if averaged is not None:
+        model.load_state_dict(kept.state_dict())  # the caller's model ends as the average that was saved
     model.eval()
     return {"history": history, "seconds": elapsed, "resumed_from": start_epoch, "metadata": described}
 
 
-def _save(out, model, described, optimizer, scheduler, generator, history, elapsed) -> None:
-    """The model's checkpoint, then the whole training state, both atomically."""
-    save_model(model, out, **described)
+def _save(out, model, described, optimizer, scheduler, generator, history, elapsed, averaged=None) -> None:
+    """The model's checkpoint (the weights' average, with one), then the whole training state, both atomically."""
+    save_model(averaged.module if averaged is not None else model, out, **described)
     buffer = io.BytesIO()
     torch.save(
         {
@@ -290,6 +305,7 @@ def _save(out, model, described, optimizer, scheduler, generator, history, elaps
             "history": history,
             "epoch": described["epochs"],
             "elapsed": elapsed,
+            **({"averaged": averaged.state_dict()} if averaged is not None else {}),
         },
         buffer,
     )

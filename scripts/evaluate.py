@@ -12,6 +12,7 @@ autoencoder (the linear architecture trained without noise). PSNR is computed
 per image with data range 1, then averaged. The shipped digit classifier then
 reads every output: its accuracy says whether the digit survives; its own
 calibration (ECE on clean digits and on each kind at strength 0.5) is reported too.
+Then each model that can generate draws 1,000 digits from noise (dae.generation).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ from dae.evaluation import (  # noqa: E402
     run_model,
     setting_name,
 )
+from dae.generation import blind_chain, sample, sample_report  # noqa: E402
+from dae.metrics import frechet_distance  # noqa: E402
+from dae.samples import DEFAULT_STEPS  # noqa: E402
 
 # The conv DAE shipped until 2026-11-30 (WideConvDAE), on this protocol and all 10,000 MNIST test digits
 # (docs/results.json of 2026-11-24): its successor must stay within 0.2 dB of it on every setting.
@@ -209,6 +213,66 @@ def goals(results: dict) -> list[str]:
     return lines
 
 
+GENERATION_SAMPLES = 1000
+# the naive chain the generator is measured against: the shipped linear DAE, salt and pepper, 100 steps
+NAIVE = "linear"
+GENERATION_GOALS = {"confident": 0.9, "class": 0.04, "frechet_vs_naive": 0.5}
+
+
+def generation_results(checkpoints: Path, classifier, images: torch.Tensor, seed: int) -> dict:
+    """For each model that can generate: GENERATION_SAMPLES samples at its default steps, read by the classifier,
+    and the Fréchet distance of its penultimate features to 1,000 test digits; the floor: two sets of 1,000 real
+    test digits (0-999 against 1000-1999), the same size as the samples."""
+    half = min(1000, len(images) // 2)  # fewer with --limit
+    reference, other = images[:half], images[half : 2 * half]
+    with torch.no_grad():
+        floor = frechet_distance(classifier.embedding(reference), classifier.embedding(other))
+    out = {"floor": floor, "samples": GENERATION_SAMPLES, "models": {}}
+    for name in ("generator", "conv", "linear"):
+        model = load_model(checkpoints / name)
+        steps = DEFAULT_STEPS[name]
+        tick = time.perf_counter()
+        if name == "generator":
+            chain = sample(model, GENERATION_SAMPLES, steps, seed, keep=0)
+        else:
+            chain = blind_chain(model, GENERATION_SAMPLES, steps, seed, keep=0)
+        report = sample_report(classifier, chain.images, reference)
+        out["models"][name] = {"steps": steps, "seconds": time.perf_counter() - tick, **report}
+        print(f"  generation, {name}: {report['confident']:.1%} confident, Fréchet {report['frechet']:.2f}")
+    return out
+
+
+def generation_table(results: dict) -> str:
+    lines = [
+        "| model | steps | read with confidence > 0.9 | rarest class | Fréchet distance | "
+        + " | ".join(f"{d}" for d in range(10))
+        + " |",
+        "|---|---|---|---|---|" + "---|" * 10,
+    ]
+    for name, row in results["models"].items():
+        classes = row["classes"]
+        lines.append(
+            f"| {name} | {row['steps']} | {row['confident']:.1%} | {min(classes):.1%} ({classes.index(min(classes))}) "
+            f"| {row['frechet']:.2f} | " + " | ".join(f"{share:.1%}" for share in classes) + " |"
+        )
+    lines.append(f"| real test digits (the floor) | | | | {results['floor']:.2f} |" + " |" * 10)
+    return "\n".join(lines)
+
+
+def generation_goals(results: dict) -> list[str]:
+    generator, naive = results["models"]["generator"], results["models"][NAIVE]
+    ratio = generator["frechet"] / naive["frechet"]
+    return [
+        f"generator: {generator['confident']:.1%} of {results['samples']} samples read with confidence > 0.9 "
+        f"(goal at least {GENERATION_GOALS['confident']:.0%})",
+        f"generator: rarest class {min(generator['classes']):.1%} (goal every class at least "
+        f"{GENERATION_GOALS['class']:.0%})",
+        f"generator: Fréchet distance {generator['frechet']:.2f} against the naive chain's {naive['frechet']:.2f} "
+        f"({NAIVE} DAE, salt and pepper, {naive['steps']} steps): {ratio:.2f}x (goal at most "
+        f"{GENERATION_GOALS['frechet_vs_naive']}x); real digits' floor {results['floor']:.2f}",
+    ]
+
+
 def calibration_table(report: dict) -> str:
     lines = ["| test digits | accuracy | mean confidence | ECE |", "|---|---|---|---|"]
     for name, row in report.items():
@@ -260,7 +324,8 @@ def main() -> None:
     plot_curves(curves["accuracy"], out / "accuracy_vs_strength.png", metric="accuracy")
     plot_samples(methods, images, noisy, out / "samples.png")
 
-    goal_lines = goals(results) + calibration_lines
+    generation = generation_results(Path(args.checkpoints), classifier, images, args.seed)
+    goal_lines = goals(results) + calibration_lines + generation_goals(generation)
     bar = ", ".join(setting_name(k, s) for k, s in PROTOCOL)
     report = (
         f"# Evaluation on the {args.dataset} test set\n\n"
@@ -276,6 +341,12 @@ def main() -> None:
         f"(T = {classifier.temperature:.3f}, dae/calibration.py). Expected calibration error ({ECE_BINS} bins): the "
         f"gap between how sure it is and how often it is right; 0 is perfect. The page says 'no clear digit' "
         f"where no digit reaches 50%.\n\n{calibration_table(calibration)}\n\n"
+        f"## Denoisers that draw\n\n{generation['samples']} samples from each model, from pure noise (see "
+        f"dae/generation.py): the generator with its sampler, each blind DAE with its chain (salt and pepper "
+        f"annealed from 1 to 0). The shipped classifier reads each sample; the Fréchet distance compares its "
+        f"penultimate features of the samples with those of 1,000 test digits (lower is closer; the last row is two "
+        f"sets of 1,000 real test digits). Columns 0 to 9: each class's share of the readings.\n\n"
+        f"{generation_table(generation)}\n\n"
         f"## Every method, on the first {subset} test images\n\n(total variation and non-local means take "
         f"milliseconds per image, too slow for all of them)\n\nPSNR (dB):\n\n{format_table(subset_results, 'psnr')}"
         f"\n\nSSIM:\n\n{format_table(subset_results, 'ssim')}\n\n"
@@ -288,12 +359,13 @@ def main() -> None:
         "![Samples](samples.png)\n"
     )
     (out / "results.md").write_text(report)
-    checkpoints = {name: read_config(Path(args.checkpoints) / name) for name in [*models, "classifier"]}
+    checkpoints = {name: read_config(Path(args.checkpoints) / name) for name in [*models, "classifier", "generator"]}
     summary = {
         "dataset": args.dataset,
         "seed": args.seed,
         "classifier_accuracy_clean": clean_accuracy,
         "calibration": {"temperature": classifier.temperature, "bins": ECE_BINS, "settings": calibration},
+        "generation": generation,
         "all": {"images": len(images), "results": results, "seconds": seconds},
         "subset": {"images": subset, "results": subset_results, "seconds": subset_seconds},
         "curves": {"strengths": CURVE_STRENGTHS, "images": curve_images, **curves},

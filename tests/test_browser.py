@@ -375,3 +375,45 @@ def test_a_short_training_moves_the_curve_and_adds_a_fifth_panel(browser, server
     page.locator("#train-section").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "10-train.png"), full_page=True)
     assert_no_error_toast(page)
+
+
+def test_generate_plays_the_chain_then_shows_sixteen_digits_and_scrubs_one(browser, server_url):
+    for size, name in (({"width": 1280, "height": 900}, "11-generate.png"), ({"width": 390, "height": 844}, None)):
+        page = open_page(browser, server_url, viewport=size)
+        page.get_by_text("Generate: a denoiser that draws digits").click()
+        # every frame of the chain that reaches the page (its caption names the step)
+        page.evaluate(
+            """() => {
+                window.framesSeen = new Set();
+                const box = document.querySelector('#generate-samples');
+                new MutationObserver(() => {
+                    const frame = box.querySelector('.generate-frame');
+                    if (frame) window.framesSeen.add(frame.textContent);
+                }).observe(box, {subtree: true, childList: true, characterData: true});
+            }"""
+        )
+        page.locator("#generate-start").click()
+        page.wait_for_function(
+            """() => document.querySelectorAll('#generate-samples figure img').length === 16
+                     && !document.querySelector('#generate-samples .generate-frame')""",
+            timeout=60_000,
+        )
+        frames = page.evaluate("[...window.framesSeen]")
+        assert len(frames) >= 3 and frames[0].startswith("Step 0 of 18"), frames  # from noise, step by step
+        captions = page.eval_on_selector_all("#generate-samples figcaption", "c => c.map(e => e.textContent)")
+        assert len(captions) == 16 and all("reads" in c or "no clear digit" in c for c in captions), captions
+        assert "of 16" in page.inner_text("#generate-status")
+        # the step slider walks sample 1's chain back towards the noise
+        scrub = page.eval_on_selector("#generate-scrub img.big", "i => i.src")
+        number = page.locator("#generate-step input[type=number]")
+        number.fill("3")
+        number.press("Enter")
+        page.wait_for_function("src => document.querySelector('#generate-scrub img.big').src !== src", arg=scrub)
+        assert "step 3 of 18" in page.inner_text("#generate-scrub")
+        page.locator("#generate-section").scroll_into_view_if_needed()
+        if name:
+            page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= size["width"], f"the page scrolls sideways ({width}px wide)"
+        assert_no_error_toast(page)
+        page.close()

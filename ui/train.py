@@ -203,24 +203,30 @@ STOPS = StopFlags()
 Runner = Callable[[TrainingRequest, Callable[[], bool]], Iterator[tuple[str, dict]]]
 
 
-TRAINED = Path(tempfile.gettempdir()) / "dae-lab-trained"  # the visitors' trained models
+TRAINED = Path(tempfile.gettempdir()) / "dae-lab-trained"  # the visitors' trained models, and generated samples
 KEEP_SECONDS = 3600  # a trained model stays usable (and downloadable) for an hour after training
 
 
-def save_checkpoint(data: bytes, folder: Path = TRAINED) -> str:
-    """The checkpoint zip as a file Gradio can offer for download (and the lab can load): its path.
+def save_download(data: bytes, prefix: str, suffix: str, folder: Path = TRAINED) -> str:
+    """`data` as a file Gradio can offer for download (and the lab can load): its path.
 
-    Files older than KEEP_SECONDS go first, so a long-running server does not fill its disk.
+    Files of the same prefix older than KEEP_SECONDS go first, so a long-running server does not fill its disk.
+    The file is complete before its path is handed out.
     """
     folder.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - KEEP_SECONDS
-    for old in folder.glob("dae-your-model-*.zip"):
+    for old in folder.glob(f"{prefix}*{suffix}"):
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
-    handle = tempfile.NamedTemporaryFile(prefix="dae-your-model-", suffix=".zip", dir=folder, delete=False)
+    handle = tempfile.NamedTemporaryFile(prefix=prefix, suffix=suffix, dir=folder, delete=False)
     with handle:
         handle.write(data)
     return handle.name
+
+
+def save_checkpoint(data: bytes, folder: Path = TRAINED) -> str:
+    """The checkpoint zip of a live training, as a file (see save_download)."""
+    return save_download(data, "dae-your-model-", ".zip", folder)
 
 
 def make_request(architecture, kinds, max_strength, target, seconds, seed, max_seconds: float) -> TrainingRequest:
