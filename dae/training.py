@@ -223,14 +223,14 @@ def fit(
             if channels_last:
                 noisy = noisy.contiguous(memory_format=torch.channels_last)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                # a generator draws its own noise levels and weighs its loss (dae.generation)
-                logits = model.diffusion_loss(clean, generator) if diffusion else model.logits(noisy)
+                # a generator draws its own noise levels and gives its own loss (dae.generation)
+                output = model.diffusion_loss(clean, generator) if diffusion else model.logits(noisy)
             if diffusion:
-                objective = logits.float()
+                objective = output.float()
             elif classify:
-                objective = F.cross_entropy(logits.float(), train_labels[rows].to(device))
+                objective = F.cross_entropy(output.float(), train_labels[rows].to(device))
             else:
-                objective = training_loss(logits.float(), clean if target == "clean" else noisy, loss)
+                objective = training_loss(output.float(), clean if target == "clean" else noisy, loss)
             optimizer.zero_grad(set_to_none=True)
             objective.backward()
             optimizer.step()

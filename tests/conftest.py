@@ -50,6 +50,20 @@ def server_url(app_module) -> str:
     app_module.demo.close()
 
 
+@pytest.fixture(scope="session")
+def client(server_url):
+    """A gradio_client Client of the launched app."""
+    from gradio_client import Client
+
+    return Client(server_url, verbose=False)
+
+
+def api_parameters(client, endpoint: str) -> list[str]:
+    """The parameter names an API endpoint ("/denoise", ...) declares, in order."""
+    info = client.view_api(print_info=False, return_format="dict")
+    return [p["parameter_name"] for p in info["named_endpoints"][endpoint]["parameters"]]
+
+
 def digit_png(tmp_path, image: torch.Tensor, name: str = "digit.png") -> str:
     """Save a [1,28,28] or [28,28] digit as a PNG file and return its path."""
     from PIL import Image

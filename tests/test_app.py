@@ -14,7 +14,7 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, digit_png
+from conftest import ROOT, api_parameters, digit_png
 from gradio_client import Client, handle_file
 from PIL import Image
 
@@ -167,20 +167,8 @@ def test_same_seed_same_noise_new_seed_new_noise(app_module, digits):
     assert np.array_equal(first, again) and not np.array_equal(first, other)
 
 
-@pytest.fixture(scope="module")
-def client(server_url):
-    return Client(server_url, verbose=False)
-
-
 def test_denoise_endpoint_is_listed(client):
-    info = client.view_api(print_info=False, return_format="dict")
-    assert "/denoise" in info["named_endpoints"]
-    assert [p["parameter_name"] for p in info["named_endpoints"]["/denoise"]["parameters"]] == [
-        "image",
-        "kind",
-        "strength",
-        "seed",
-    ]
+    assert api_parameters(client, "/denoise") == ["image", "kind", "strength", "seed"]
 
 
 def test_denoise_through_gradio_client(client, digits, tmp_path):
@@ -201,15 +189,7 @@ def test_denoise_through_gradio_client(client, digits, tmp_path):
 
 
 def test_train_through_gradio_client(client):
-    info = client.view_api(print_info=False, return_format="dict")
-    assert [p["parameter_name"] for p in info["named_endpoints"]["/train"]["parameters"]] == [
-        "architecture",
-        "kinds",
-        "max_strength",
-        "target",
-        "seconds",
-        "seed",
-    ]
+    assert api_parameters(client, "/train") == ["architecture", "kinds", "max_strength", "target", "seconds", "seed"]
     metrics, checkpoint = client.predict(
         architecture="linear",
         kinds=["gaussian", "masking"],

@@ -13,7 +13,7 @@ import zlib
 import numpy as np
 import pytest
 from conftest import ROOT
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -163,11 +163,6 @@ def test_size_limit_is_checked_from_the_header():
     data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IEND", b"")
     with pytest.raises(ValueError, match="megapixels"):
         open_image(data)
-
-
-@pytest.fixture(scope="module")
-def client(server_url):
-    return Client(server_url, verbose=False)
 
 
 def test_bad_files_through_the_api_and_the_server_keeps_serving(client, bad_files):
