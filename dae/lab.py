@@ -24,7 +24,7 @@ from torch import nn
 
 from .baselines import median_filter
 from .checkpoint import CheckpointError, load_model
-from .comparison import METHODS, Comparison, winner
+from .comparison import METHODS, Comparison, to_uint8, winner
 from .generation import blind_chain, sample
 from .inside import Inside, look_inside, read_digits
 from .live import TrainingError, load_model_zip
@@ -136,11 +136,10 @@ class DenoisingLab:
             denoiser = {"conv": self._conv_forward, "linear": self.linear}.get(model) or self._your_model(yours)
             chain = blind_chain(denoiser, n, steps, seed)
         seconds = time.perf_counter() - started
-        to_uint8 = lambda x: (x.float().clamp(0, 1) * 255).round().to(torch.uint8)  # noqa: E731
         return Generation(
             model=model,
-            images=to_uint8(chain.images[:, 0]).numpy(),
-            chain=to_uint8(chain.states[:, :, 0]).numpy(),
+            images=to_uint8(chain.images[:, 0].float().numpy()),
+            chain=to_uint8(chain.states[:, :, 0].float().numpy()),
             levels=chain.levels,
             seconds=seconds,
             readings=self._read(chain.images.float()),

@@ -381,6 +381,7 @@ def test_generate_plays_the_chain_then_shows_sixteen_digits_and_scrubs_one(brows
     for size, name in (({"width": 1280, "height": 900}, "11-generate.png"), ({"width": 390, "height": 844}, None)):
         page = open_page(browser, server_url, viewport=size)
         page.get_by_text("Generate: a denoiser that draws digits").click()
+        page.wait_for_selector("#generate-samples")  # the section's contents are drawn when it opens
         # every frame of the chain that reaches the page (its caption names the step)
         page.evaluate(
             """() => {
