@@ -34,6 +34,14 @@ P_MEAN, P_STD = -1.2, 1.2  # training draws ln σ ~ N(P_MEAN, P_STD²)
 BLIND_KIND = "salt_and_pepper"  # the blind chain's corruption, annealed from 1 to 0
 
 
+def _preconditioning(s: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """EDM's c_skip, c_out and c_in at noise levels `s` (Karras et al. 2022, table 1)."""
+    c_skip = SIGMA_DATA**2 / (s**2 + SIGMA_DATA**2)
+    c_out = s * SIGMA_DATA / (s**2 + SIGMA_DATA**2).sqrt()
+    c_in = 1 / (s**2 + SIGMA_DATA**2).sqrt()
+    return c_skip, c_out, c_in
+
+
 class DigitGenerator(nn.Module):
     """A denoiser told the noise level: D(x; σ) ≈ the clean digit under x = digit + σ·n, at every σ.
 
@@ -49,10 +57,7 @@ class DigitGenerator(nn.Module):
 
     def forward(self, x: Tensor, sigma: Tensor) -> Tensor:
         """The estimate of the clean digit, [N,1,28,28] in [-1, 1] space, from x at noise levels `sigma` ([N])."""
-        s = sigma.view(-1, 1, 1, 1).to(x.dtype)
-        c_skip = SIGMA_DATA**2 / (s**2 + SIGMA_DATA**2)
-        c_out = s * SIGMA_DATA / (s**2 + SIGMA_DATA**2).sqrt()
-        c_in = 1 / (s**2 + SIGMA_DATA**2).sqrt()
+        c_skip, c_out, c_in = _preconditioning(sigma.view(-1, 1, 1, 1).to(x.dtype))
         return c_skip * x + c_out * self.net.logits(c_in * x, sigma.log() / 4)
 
     def diffusion_loss(self, clean: Tensor, generator: torch.Generator | None = None) -> Tensor:
@@ -64,9 +69,7 @@ class DigitGenerator(nn.Module):
         noise = torch.randn(y.shape, generator=generator).to(y.device)
         s = sigma.view(-1, 1, 1, 1)
         x = y + s * noise
-        c_skip = SIGMA_DATA**2 / (s**2 + SIGMA_DATA**2)
-        c_out = s * SIGMA_DATA / (s**2 + SIGMA_DATA**2).sqrt()
-        c_in = 1 / (s**2 + SIGMA_DATA**2).sqrt()
+        c_skip, c_out, c_in = _preconditioning(s)
         target = (y - c_skip * x) / c_out
         return (self.net.logits(c_in * x, sigma.log() / 4).float() - target).pow(2).mean()
 
