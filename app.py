@@ -1,4 +1,4 @@
-"""dae-lab: draw or upload a digit, corrupt it, compare a linear and a convolutional denoising autoencoder.
+"""dae-lab: draw or upload a digit, corrupt it, compare a linear, a convolutional and a U-Net denoising autoencoder.
 
     python app.py                      # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT to change)
 
@@ -45,7 +45,7 @@ LAB = start_lab(CHECKPOINTS, slots=CONCURRENCY, threads=int(os.environ.get("DAE_
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dae.comparison import METHODS, Comparison, finite, to_uint8  # noqa: E402
+from dae.comparison import DENOISERS, METHODS, Comparison, finite, to_uint8  # noqa: E402
 from dae.kinds import MAX_SEED, NOISE_DOCS, NOISE_KINDS, NOISE_LABELS, check_noise, check_seed  # noqa: E402
 from dae.preprocess import BlankImageError, ImageInputError, open_data_url, open_image, to_mnist  # noqa: E402
 from dae.samples import check_generation, grid  # noqa: E402
@@ -75,7 +75,15 @@ CACHE_CLEANUP = (1800, 3600)  # (every N seconds, files older than M seconds)
 PROMPT = "<strong>Draw a digit</strong> on the canvas, upload a photo of one, or pick an example."
 OPENING = SharedState(kind="gaussian", strength=0.5, seed=0, example=7)  # what the page shows before any input
 # Short series names: the legend does not wrap, and on a phone longer ones ran off the plot's edge.
-CURVE_COLOURS = {"noisy": "#9ca3af", "median": "#16a34a", "linear": "#f97316", "conv": "#2563eb", "current": "#111827"}
+CURVE_COLOURS = {
+    "noisy": "#9ca3af",
+    "median": "#16a34a",
+    "linear": "#f97316",
+    "conv": "#2563eb",
+    "unet": "#db2777",
+    "current": "#111827",
+}
+API_PANELS = ("clean", "noisy", "linear", "conv")  # the API's first images, in this order; the U-Net's comes last
 
 
 def check_params(kind, strength, seed) -> tuple[str, float, int]:
@@ -97,31 +105,38 @@ def compare(
         raise gr.Error(str(error).capitalize() + ".") from None
 
 
-def empty_view(message: str = PROMPT) -> list:
-    return [None, panels_html(message), None]
+def on_view(models) -> tuple[str, ...]:
+    """The autoencoders the visitor keeps on view (the Models boxes; all of them when not given)."""
+    return DENOISERS if models is None else tuple(name for name in DENOISERS if name in models)
 
 
-def view(digit: np.ndarray | None, kind, strength, seed, yours: str | None = None) -> list:
+def empty_view(message: str = PROMPT, models=None) -> list:
+    return [None, panels_html(message, None, on_view(models)), None]
+
+
+def view(digit: np.ndarray | None, kind, strength, seed, yours: str | None = None, models=None) -> list:
     """All outputs of the page: the digit (state), the panels with their scores, the curve.
 
-    yours: the visitor's live-trained model (a checkpoint zip's path), shown as a fifth panel.
+    yours: the visitor's live-trained model (a checkpoint zip's path), shown as a last panel.
+    models: the shipped autoencoders on view (all by default): the others' panels and curves are hidden.
     """
     kind, strength, seed = check_params(kind, strength, seed)
+    models = on_view(models)
     if digit is None:
-        return empty_view()
+        return empty_view(models=models)
     result = compare(digit, kind, strength, seed, yours=yours)
-    return [digit, panels_html(headline(result), result), curve_frame(result.curve, strength)]
+    return [digit, panels_html(headline(result, models), result, models), curve_frame(result.curve, strength, models)]
 
 
-def from_sketch(sketch, kind, strength, seed, yours=None) -> list:
+def from_sketch(sketch, kind, strength, seed, yours=None, models=None) -> list:
     """The canvas's value (a PNG data URL, "" when empty), treated as untrusted input; also un-highlights examples."""
     try:
         digit = to_mnist(open_data_url(sketch))
     except BlankImageError:
-        return [*empty_view(), ""]
+        return [*empty_view(models=models), ""]
     except ImageInputError as error:
         raise gr.Error(str(error)) from None
-    return [*view(digit, kind, strength, seed, yours), ""]
+    return [*view(digit, kind, strength, seed, yours, models), ""]
 
 
 def read_upload(file) -> np.ndarray:
@@ -134,23 +149,23 @@ def read_upload(file) -> np.ndarray:
         raise gr.Error(str(error)) from None
 
 
-def from_upload(file, kind, strength, seed, yours=None) -> list:
+def from_upload(file, kind, strength, seed, yours=None, models=None) -> list:
     if file is None:  # the upload was cleared
-        return [*empty_view(), ""]
-    return [*view(read_upload(file), kind, strength, seed, yours), ""]
+        return [*empty_view(models=models), ""]
+    return [*view(read_upload(file), kind, strength, seed, yours, models), ""]
 
 
-def show_example(index: int, kind, strength, seed, yours=None) -> list:
+def show_example(index: int, kind, strength, seed, yours=None, models=None) -> list:
     """Example `index` in the panels, and its index for the strip to highlight."""
-    return [*view(read_upload(EXAMPLES[index]), kind, strength, seed, yours), str(index)]
+    return [*view(read_upload(EXAMPLES[index]), kind, strength, seed, yours, models), str(index)]
 
 
-def from_example(kind, strength, seed, yours, event: gr.SelectData) -> list:
+def from_example(kind, strength, seed, yours, models, event: gr.SelectData) -> list:
     """A click on the example strip; also empties the upload box, which would otherwise show a file not on view."""
     index = event.index
     if not isinstance(index, int) or not 0 <= index < len(EXAMPLES):
         raise gr.Error(f"There is no example {index!r}; pick one of the {len(EXAMPLES)} on the page.")
-    return [*show_example(index, kind, strength, seed, yours), None]
+    return [*show_example(index, kind, strength, seed, yours, models), None]
 
 
 def opening(request: gr.Request) -> list:
@@ -158,8 +173,8 @@ def opening(request: gr.Request) -> list:
     state = read_query(dict(request.query_params), examples=len(EXAMPLES), max_seed=MAX_SEED, default=OPENING)
     for problem in state.problems:
         gr.Warning(f"The link's {problem}: left out.")
-    shown = show_example(state.example, state.kind, state.strength, state.seed)
-    return [state.kind, state.strength, state.seed, noise_help(state.kind), *shown]
+    shown = show_example(state.example, state.kind, state.strength, state.seed, models=state.models)
+    return [state.kind, state.strength, state.seed, list(state.models), noise_help(state.kind), *shown]
 
 
 def noise_help(kind: str) -> str:
@@ -167,7 +182,8 @@ def noise_help(kind: str) -> str:
 
 
 def denoise(image, kind, strength, seed):
-    """API: an image file, a noise kind, a strength in [0, 1] and a seed -> the four images and the metrics."""
+    """API: an image file, a noise kind, a strength in [0, 1] and a seed -> the clean, noisy, linear and conv
+    images, the metrics, and the U-Net's image (last, so that clients written before it keep working)."""
     kind, strength, seed = check_params(kind, strength, seed)
     result = compare(read_upload(image), kind, strength, seed, curve=False)
     metrics = {name: {key: finite(value) for key, value in scores.items()} for name, scores in result.scores.items()}
@@ -175,8 +191,8 @@ def denoise(image, kind, strength, seed):
     for name, (label, confidence) in result.readings.items():  # the classifier's reading of each image
         metrics[name].update(label=label, confidence=round(confidence, 4))
     metrics.update(better=result.better, kind=kind, strength=strength, seed=seed)
-    panels = (to_uint8(getattr(result, name)) for name in PANELS)
-    return (*panels, metrics)
+    panels = (to_uint8(getattr(result, name)) for name in API_PANELS)
+    return (*panels, metrics, to_uint8(result.unet) if result.unet is not None else None)
 
 
 def inside_view(digit: np.ndarray | None, kind, strength, seed, is_open: bool):
@@ -280,8 +296,8 @@ THEME = gr.themes.Default(
     font_mono=(gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "Consolas", "monospace"),
 )
 INTRO = """<h1>dae-lab <span>· denoising autoencoders</span></h1>
-<p>Draw a digit and corrupt it: a <b>linear</b> and a <b>convolutional</b> denoising autoencoder, trained only to map
-noisy digits back to clean ones, try to restore it as you draw.</p>"""
+<p>Draw a digit and corrupt it: a <b>linear</b>, a <b>convolutional</b> and a <b>U-Net</b> denoising autoencoder,
+trained only to map noisy digits back to clean ones, try to restore it as you draw.</p>"""
 CURVE_NOTE = (
     "How each method's PSNR falls as the noise gets stronger, for this digit and this noise draw. "
     "**median** is a classic 3×3 median filter, no learning involved, for reference; **noisy** is the corrupted "
@@ -295,9 +311,10 @@ TRAIN_NOTE = (
     "their turn."
 )
 INSIDE_NOTE = (
-    "What happens inside both autoencoders for the digit and noise on view: where each one goes wrong, what a "
-    "network trained without noise makes of the same input, what each keeps in its code, what its first layer "
-    "looks for, and what happens when it denoises its own output again and again."
+    "What happens inside the autoencoders for the digit and noise on view: where each one goes wrong, what a "
+    "network trained without noise makes of the same input, what the U-Net's skip connections carry, what each "
+    "keeps in its code, what its first layer looks for, and what happens when it denoises its own output again "
+    "and again."
 )
 # one submit per user change: .input fires on the user's own changes only, not when the page sets a value
 QUIET = dict(api_visibility="private", trigger_mode="always_last", show_progress="hidden")
@@ -356,6 +373,12 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                             )
                             fresh = gr.Button("↻ New noise", elem_id="new-noise", min_width=90, size="sm")
                             copy = gr.Button("Copy link", elem_id="copy-link", min_width=90, size="sm")
+                        models = gr.CheckboxGroup(
+                            choices=[(PANELS[name].removesuffix(" DAE"), name) for name in DENOISERS],
+                            value=list(DENOISERS),
+                            label="Models on view",
+                            elem_id="models",
+                        )
         curve = gr.LinePlot(
             x="strength",
             y="PSNR (dB)",
@@ -383,11 +406,11 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
 
         outputs = [digit_state, panels, curve]
         settings = [kind, strength, seed]
-        current = [digit_state, *settings, yours]
+        current = [digit_state, *settings, yours, models]
         # undocumented but callable over HTTP, like the page's other updates: a tampered value gets a message
         sketch.change(
             from_sketch,
-            [sketch, *settings, yours],
+            [sketch, *settings, yours, models],
             [*outputs, strip],
             **{**QUIET, "api_visibility": "undocumented"},
             api_name="sketch",
@@ -396,19 +419,19 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         # scripts/bench_app.py times the page's full update through "update".
         upload.upload(
             from_upload,
-            [upload, *settings, yours],
+            [upload, *settings, yours, models],
             [*outputs, strip],
             js=CLEAR_CANVAS_JS,
             **{**QUIET, "api_visibility": "undocumented"},
             api_name="update",
         )
-        upload.clear(lambda: [*empty_view(), ""], None, [*outputs, strip], **QUIET)
-        strip.select(from_example, [*settings, yours], [*outputs, strip, upload], **QUIET)
-        for event in (kind.input, strength.input, seed.input):
+        upload.clear(lambda shown: [*empty_view(models=shown), ""], models, [*outputs, strip], **QUIET)
+        strip.select(from_example, [*settings, yours, models], [*outputs, strip, upload], **QUIET)
+        for event in (kind.input, strength.input, seed.input, models.input):
             event(view, current, outputs, **QUIET)
         kind.input(noise_help, kind, kind_help, **QUIET)
         fresh.click(new_seed, None, seed, **QUIET).then(view, current, outputs, **QUIET)
-        copy.click(None, [*settings, strip], None, js=COPY_LINK_JS)
+        copy.click(None, [*settings, strip, models], None, js=COPY_LINK_JS)
         # the Inside view follows every new comparison while open, after the panels (never delaying them)
         inside_inputs = [digit_state, *settings, inside_open]
         panels.change(inside_view, inside_inputs, inside, **QUIET)
@@ -450,10 +473,11 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         # the new model joins the comparison on view as a fifth panel
         training.success(view, current, outputs, **QUIET)
         part.stop.click(stop_training, None, None, **QUIET)
-        demo.load(opening, None, [*settings, kind_help, *outputs, strip], **QUIET)
+        demo.load(opening, None, [*settings, models, kind_help, *outputs, strip], **QUIET)
 
-        # The API endpoint: an image file in, the four images and the metrics out. It has inputs of its own, with
-        # no choices or ranges, so every value reaches check_params, whose messages name the valid values.
+        # The API endpoint: an image file in; the clean, noisy, linear and conv images, the metrics, and the U-Net's
+        # image out. It has inputs of its own, with no choices or ranges, so every value reaches check_params, whose
+        # messages name the valid values.
         with gr.Group(visible=False):
             api_inputs = [
                 gr.File(label="image", type="binary"),
@@ -461,8 +485,8 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                 gr.Number(value=0.5, label="strength"),
                 gr.Number(value=0, label="seed"),
             ]
-            api_outputs = [gr.Image(label=title, format="png") for title in PANELS.values()]
-            api_outputs.append(gr.JSON(label="metrics"))
+            api_outputs = [gr.Image(label=PANELS[name], format="png") for name in API_PANELS]
+            api_outputs += [gr.JSON(label="metrics"), gr.Image(label=PANELS["unet"], format="png")]
             api_trigger = gr.Button()
             train_api_inputs = [
                 gr.Textbox(value="linear", label="architecture"),

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-METHODS = ("noisy", "linear", "conv", "median")  # what the curve shows; "noisy" is the corrupted input itself
+METHODS = ("noisy", "linear", "conv", "unet", "median")  # what the curve shows; "noisy" is the corrupted input
+DENOISERS = ("linear", "conv", "unet")  # the shipped autoencoders the page compares
 TIE_DB = 0.05  # PSNR differences below this are a tie
 LOW_CONFIDENCE = 0.7  # a clean input the classifier reads with less confidence than this is not much like a digit
 CLEAR_DIGIT = 0.5  # below this, no class has the majority: the page says "no clear digit", not a number
@@ -28,20 +29,35 @@ class Comparison:
     noisy: np.ndarray
     linear: np.ndarray
     conv: np.ndarray
-    scores: dict[str, dict[str, float]]  # noisy / linear / conv -> {"psnr": dB, "ssim": ...}; psnr may be inf
-    better: str  # "linear", "conv" or "tie"
+    scores: dict[str, dict[str, float]]  # noisy / linear / conv / unet -> {"psnr": dB, "ssim": ...}; psnr may be inf
+    better: str  # the best of the shipped autoencoders by PSNR ("linear", "conv", "unet"), or "tie"
     curve: dict[str, list[float]] = field(default_factory=dict)  # "strength" and one PSNR list per METHODS entry
     # the classifier's reading of each panel: name -> (label, confidence in [0, 1]); empty without a classifier
     readings: dict[str, tuple[int, float]] = field(default_factory=dict)
     yours: np.ndarray | None = None  # the visitor's live-trained model's reconstruction, when there is one
+    unet: np.ndarray | None = None  # the U-Net DAE's reconstruction (None for a lab without one)
+
+    @property
+    def denoisers(self) -> tuple[str, ...]:
+        """The shipped autoencoders this comparison has: linear, conv, and unet where the lab has one."""
+        return tuple(name for name in DENOISERS if name in self.scores)
 
 
-def winner(scores: dict[str, dict[str, float]], tie_db: float = TIE_DB) -> str:
-    """The model closer to the clean digit by PSNR: "linear", "conv", or "tie" when they differ by less than tie_db."""
-    gap = scores["conv"]["psnr"] - scores["linear"]["psnr"]
+def ranking(scores: dict[str, dict[str, float]], names=DENOISERS) -> list[str]:
+    """The `names` that have scores, closest to the clean digit (highest PSNR) first."""
+    return sorted((name for name in names if name in scores), key=lambda name: -scores[name]["psnr"])
+
+
+def winner(scores: dict[str, dict[str, float]], names=DENOISERS, tie_db: float = TIE_DB) -> str:
+    """The model closest to the clean digit by PSNR among `names`, or "tie" when the best two differ by less
+    than tie_db (and with fewer than two models: no contest)."""
+    order = ranking(scores, names)
+    if len(order) < 2:
+        return "tie"
+    gap = scores[order[0]]["psnr"] - scores[order[1]]["psnr"]
     if math.isnan(gap) or abs(gap) < tie_db:  # both perfect (inf - inf) counts as a tie too
         return "tie"
-    return "conv" if gap > 0 else "linear"
+    return order[0]
 
 
 def is_clear(reading: tuple[int, float], threshold: float = CLEAR_DIGIT) -> bool:
@@ -49,7 +65,7 @@ def is_clear(reading: tuple[int, float], threshold: float = CLEAR_DIGIT) -> bool
     return reading[1] >= threshold
 
 
-def identity_flips(readings: dict[str, tuple[int, float]], names=("linear", "conv")) -> list[str]:
+def identity_flips(readings: dict[str, tuple[int, float]], names=DENOISERS) -> list[str]:
     """The `names` whose image clearly reads as a different digit from the clean one: an identity flip.
 
     Only clear readings count: an image that reads as no clear digit has no identity to flip, nor to flip from.

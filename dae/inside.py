@@ -30,7 +30,9 @@ class Inside:
     """What the Inside view shows. Images are float32 [28, 28]; readings are (label, confidence) pairs."""
 
     noisy: np.ndarray  # the corrupted input every model saw
-    outputs: dict[str, np.ndarray]  # "linear", "conv", "plain": each model's reconstruction of the noisy input
+    # "linear", "conv", "plain", "unet": each model's reconstruction of the noisy input; "unet_no_skips": the
+    # U-Net's with its skip connections zeroed (what came through its bottleneck alone)
+    outputs: dict[str, np.ndarray]
     errors: dict[str, np.ndarray]  # the same names: reconstruction - clean, in [-1, 1]
     linear_code: np.ndarray  # [bottleneck]: the linear model's code
     conv_code: np.ndarray  # [code_channels, 14, 14]: the conv model's code maps
@@ -38,9 +40,39 @@ class Inside:
     filter_responses: list[float]  # each unit's response (weights . input + bias) to the noisy input
     feature_maps: np.ndarray  # [channels, 28, 28]: the conv model's first-layer maps of the noisy input
     repeats: dict[str, np.ndarray]  # "linear", "conv": [REPEATS, 28, 28], step k = model applied k + 1 times
-    psnr: dict[str, float] = field(default_factory=dict)  # "linear", "conv", "plain" against the clean digit
-    readings: dict[str, tuple[int, float]] = field(default_factory=dict)  # clean, noisy, linear, conv, plain
+    psnr: dict[str, float] = field(default_factory=dict)  # each of `outputs` against the clean digit
+    readings: dict[str, tuple[int, float]] = field(default_factory=dict)  # clean, noisy and each of `outputs`
     repeat_readings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # per step of `repeats`
+
+
+@dataclass
+class SkipEffect:
+    """What a U-Net's skip connections added to its output, for one input (see `skip_effect`)."""
+
+    gain_db: float  # PSNR with the skips minus PSNR without them
+    toward: float  # total per-pixel error the skips removed (moving pixels toward the clean digit)
+    away: float  # total per-pixel error they added: noise, or detail the clean digit does not have
+
+    @property
+    def away_share(self) -> float:
+        """The share of the skips' changes that moved pixels away from the clean digit."""
+        total = self.toward + self.away
+        return self.away / total if total > 0 else 0.0
+
+
+def skip_effect(inside: Inside) -> SkipEffect | None:
+    """What the U-Net's skips carried here: compare its output with and without them, pixel by pixel against the
+    clean digit (None when the view has no U-Net)."""
+    if "unet" not in inside.outputs:
+        return None
+    with_skips = np.abs(inside.errors["unet"])
+    without = np.abs(inside.errors["unet_no_skips"])
+    gain = without - with_skips  # > 0 where the skips moved the pixel closer to the clean digit
+    return SkipEffect(
+        gain_db=inside.psnr["unet"] - inside.psnr["unet_no_skips"],
+        toward=float(np.clip(gain, 0, None).sum()),
+        away=float(np.clip(-gain, 0, None).sum()),
+    )
 
 
 def read_digits(classifier: nn.Module, images: Tensor) -> list[tuple[int, float]]:
@@ -79,9 +111,11 @@ def look_inside(
     *,
     classifier: nn.Module | None = None,
     plain: nn.Module | None = None,
+    unet: nn.Module | None = None,
     repeats: int = REPEATS,
     top_filters: int = TOP_FILTERS,
     run_conv: Callable[[Tensor], Tensor] | None = None,
+    run_unet: Callable[[Tensor], Tensor] | None = None,
     encode_conv: Callable[[Tensor], Tensor] | None = None,
     read: Callable[[Tensor], list[tuple[int, float]]] | None = None,
     pool: Executor | None = None,
@@ -90,12 +124,13 @@ def look_inside(
     """Everything the Inside view shows for one noisy digit [1,1,28,28] and its clean original.
 
     linear must be a LinearDAE (its first layer is read as 28x28 filters) and conv a ConvDAE (its encoder's
-    first block gives the feature maps). plain: the same linear architecture trained without noise.
-    run_conv, encode_conv and read: faster equivalents of conv(x), conv.encode(x) and read_digits(classifier, x),
-    if the caller has them;
+    first block gives the feature maps). plain: the same linear architecture trained without noise. unet: a
+    UNetDAE, run as it is and with its skips zeroed.
+    run_conv, run_unet, encode_conv and read: faster equivalents of conv(x), unet(x), conv.encode(x) and
+    read_digits(classifier, x), if the caller has them;
     pool: a thread pool on which the conv model's repeated denoising runs while this thread does the rest.
-    first: "linear" and "conv" -> each model's output for `noisy`, if the caller has them (a comparison of the
-    same input): the repeated denoising continues from them.
+    first: "linear", "conv" and "unet" -> each model's output for `noisy`, if the caller has them (a comparison
+    of the same input): the repeated denoising continues from them.
     """
     import torch
 
@@ -110,8 +145,14 @@ def look_inside(
     else:
         conv_steps = lambda: repeat_denoising(*conv_chain)  # noqa: E731
     with torch.inference_mode():
+        others = {}  # the models shown beside the linear one, computed on this thread
+        if plain is not None:
+            others["plain"] = plain(noisy).float()
+        if unet is not None:
+            others["unet"] = first["unet"] if "unet" in first else (run_unet or unet)(noisy).float()
+            others["unet_no_skips"] = unet.without_skips(noisy).float()
         return _look_inside(
-            linear, conv, noisy, clean, plain, repeats, top_filters, encode_conv, read, first.get("linear"), conv_steps
+            linear, conv, noisy, clean, others, repeats, top_filters, encode_conv, read, first.get("linear"), conv_steps
         )
 
 
@@ -123,7 +164,7 @@ def _repeat_in_inference(model, noisy, steps, first):
 
 
 def _look_inside(
-    linear, conv, noisy, clean, plain, repeats, top_filters, encode_conv, read, linear_first, conv_steps
+    linear, conv, noisy, clean, others, repeats, top_filters, encode_conv, read, linear_first, conv_steps
 ) -> Inside:
     import torch
 
@@ -145,13 +186,12 @@ def _look_inside(
         feature_maps=conv.encoder[0](noisy)[0].float().numpy(),
         repeats={},
     )
-    plain_output = {"plain": plain(noisy).float()} if plain is not None else {}
     # the readings of everything but the conv model's chain, while that chain may still run on the pool
-    first_names = ["clean", "noisy", *plain_output]
-    first_batch = torch.cat([clean, noisy, *plain_output.values(), steps["linear"]])
+    first_names = ["clean", "noisy", *others]
+    first_batch = torch.cat([clean, noisy, *others.values(), steps["linear"]])
     first_readings = read(first_batch) if read is not None else []
     steps["conv"] = conv_steps()
-    outputs = {"linear": steps["linear"][:1], "conv": steps["conv"][:1], **plain_output}
+    outputs = {"linear": steps["linear"][:1], "conv": steps["conv"][:1], **others}
     inside.outputs = {name: out[0, 0].numpy() for name, out in outputs.items()}
     inside.errors = {name: (out - clean)[0, 0].numpy() for name, out in outputs.items()}
     inside.repeats = {name: chain[:, 0].numpy() for name, chain in steps.items()}

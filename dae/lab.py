@@ -1,4 +1,4 @@
-"""One comparison, start to finish: corrupt a digit, run both autoencoders, score everything.
+"""One comparison, start to finish: corrupt a digit, run the autoencoders, score everything.
 
     lab = DenoisingLab.from_checkpoints("checkpoints")
     result = lab.compare(to_mnist(image), "gaussian", 0.5, seed=0)
@@ -24,7 +24,7 @@ from torch import nn
 
 from .baselines import median_filter
 from .checkpoint import CheckpointError, load_model
-from .comparison import METHODS, Comparison, to_uint8, winner
+from .comparison import DENOISERS, METHODS, Comparison, to_uint8, winner
 from .generation import blind_chain, sample
 from .inside import Inside, look_inside, read_digits
 from .live import TrainingError, load_model_zip
@@ -33,7 +33,6 @@ from .noise import check_noise, corrupt
 from .samples import DEFAULT_STEPS, Generation, check_generation
 from .training import bf16_available
 
-MODELS = ("linear", "conv")
 CURVE_STRENGTHS = (0.1, 0.4, 0.7, 1.0)  # plus the current strength: five images, one batch per model
 YOUR_MODELS_KEPT = 8  # live-trained models kept loaded, most recently used first
 CURVE_CACHE_SIZE = 256  # curves kept, one per (digit, kind, seed): moving the slider reuses them
@@ -61,8 +60,9 @@ class Recent:
 
 
 class DenoisingLab:
-    """The two shipped models, ready to compare on single digits, and to look inside (`inspect`).
+    """The shipped models, ready to compare on single digits, and to look inside (`inspect`).
 
+    unet: the U-Net DAE, a third panel beside the linear and conv ones (optional);
     classifier: reads each panel's digit (optional); plain: the plain autoencoder the Inside view shows
     beside the linear DAE (optional); generator: the DigitGenerator that `generate` runs (optional).
     workers: 2 runs the conv model (and the reading of its output) on a second thread while the calling thread
@@ -81,6 +81,7 @@ class DenoisingLab:
         workers: int = 2,
         fused: bool = True,
         generator: nn.Module | None = None,
+        unet: nn.Module | None = None,
     ):
         # On CPUs with native bfloat16 the conv model runs in bf16 with channels_last where that is faster
         # (docs/serving.md); its outputs move by less than 0.01. The linear model is cheap: it stays in float32.
@@ -98,6 +99,8 @@ class DenoisingLab:
         self.conv = conv.eval()  # as trained: the Inside view reads its layers
         self._conv_fast = fast(conv, batches=(1, 1 + len(CURVE_STRENGTHS)))
         self._conv_encoder_fast = fast(conv.encoder, batches=(1,))  # its code, for inspect
+        self.unet = unet.eval() if unet is not None else None  # as trained: inspect zeroes its skips
+        self._unet_fast = fast(unet, batches=(1, 1 + len(CURVE_STRENGTHS))) if unet is not None else None
         # torch runs one thread per request (so that two requests share two cores); with a single visitor the
         # second core would sit idle, so the conv model, most of an update's work, runs there meanwhile
         self.workers = min(max(1, workers), 2)
@@ -109,7 +112,7 @@ class DenoisingLab:
     @classmethod
     def from_checkpoints(cls, folder: str | Path = "checkpoints") -> DenoisingLab:
         folder = Path(folder)
-        names = ("linear", "conv", "classifier", "linear_plain", "generator")
+        names = ("linear", "conv", "classifier", "linear_plain", "generator", "unet")
         models = {name: load_model(folder / name) for name in names}
         return cls(
             models["linear"],
@@ -117,6 +120,7 @@ class DenoisingLab:
             classifier=models["classifier"],
             plain=models["linear_plain"],
             generator=models["generator"],
+            unet=models["unet"],
         )
 
     @torch.inference_mode()
@@ -156,9 +160,9 @@ class DenoisingLab:
         curve: bool = True,
         yours: str | None = None,
     ) -> Comparison:
-        """Corrupt `digit` with (kind, strength, seed), denoise it with both models, score it.
+        """Corrupt `digit` with (kind, strength, seed), denoise it with each model, score it.
 
-        With curve=True, also the PSNR of the noisy input, both models and a 3x3
+        With curve=True, also the PSNR of the noisy input, each model and a 3x3
         median filter at every strength of CURVE_STRENGTHS plus the current one.
         Every strength uses the same seed, so the curve is one noise draw, scaled.
         yours: the path of a checkpoint zip from live training (`dae.live`): that model's
@@ -175,9 +179,11 @@ class DenoisingLab:
         # the conv model is the longest part: on the pool's thread (with the reading of its output), meanwhile
         conv = self._pool.submit(self._conv_and_reading, noisy) if self._pool is not None else None
         outputs = {"noisy": noisy, "linear": self.linear(noisy)}
+        if self.unet is not None:
+            outputs["unet"] = self._unet_forward(noisy)
         if curve:
             outputs["median"] = median_filter(noisy)
-        shown = ("noisy", "linear", "conv")
+        shown = ("noisy", "linear", "conv", *(("unet",) if self.unet is not None else ()))
         if yours is not None:
             outputs["yours"] = self._your_model(yours)(noisy[:1]).float()
             shown = (*shown, "yours")
@@ -191,18 +197,20 @@ class DenoisingLab:
             readings["conv"] = conv_reading
             readings = {name: readings[name] for name in ["clean", *shown]}  # in the panels' order
         # the Inside view, computed next for the same input when open, starts from these
-        self._outputs.put((digit_key, kind, strength, seed), {name: outputs[name][:1].clone() for name in MODELS})
+        kept = {name: outputs[name][:1].clone() for name in DENOISERS if name in outputs}
+        self._outputs.put((digit_key, kind, strength, seed), kept)
         psnrs = {name: psnr(clean.expand_as(out), out) for name, out in outputs.items()}
         panels = torch.cat([outputs[name][:1] for name in shown])
-        ssims = ssim(clean.expand_as(panels), panels)  # one call for the three panels
+        ssims = ssim(clean.expand_as(panels), panels)  # one call for all panels
         scores = {name: {"psnr": psnrs[name][0].item(), "ssim": ssims[i].item()} for i, name in enumerate(shown)}
         better = winner(scores)
         curve_data = {}
         if curve:
+            methods = [name for name in METHODS if name in psnrs]
             if cached is None:
-                cached = {"strength": list(CURVE_STRENGTHS), **{name: psnrs[name][1:].tolist() for name in METHODS}}
+                cached = {"strength": list(CURVE_STRENGTHS), **{name: psnrs[name][1:].tolist() for name in methods}}
                 self._curves.put(key, cached)
-            curve_data = _insert_point(cached, strength, {name: psnrs[name][0].item() for name in METHODS})
+            curve_data = _insert_point(cached, strength, {name: psnrs[name][0].item() for name in methods})
         return Comparison(
             clean=clean[0, 0].numpy(),
             noisy=noisy[0, 0].numpy(),
@@ -213,6 +221,7 @@ class DenoisingLab:
             curve=curve_data,
             readings=readings,
             yours=outputs["yours"][0, 0].numpy() if yours is not None else None,
+            unet=outputs["unet"][0, 0].numpy() if "unet" in outputs else None,
         )
 
     def _your_model(self, path: str) -> nn.Module:
@@ -243,7 +252,10 @@ class DenoisingLab:
             clean,
             classifier=self.classifier,
             plain=self.plain,
-            run_conv=self._conv_forward,  # the fast forms the comparison uses: the same outputs, in bf16 here
+            unet=self.unet,
+            # the fast forms the comparison uses: the same outputs, in bf16 here
+            run_conv=self._conv_forward,
+            run_unet=self._unet_forward if self.unet is not None else None,
             encode_conv=self._conv_encode,
             read=self._read if self.classifier is not None else None,
             pool=self._pool,
@@ -265,6 +277,9 @@ class DenoisingLab:
     @torch.inference_mode()  # thread-local: the pool's threads need it too
     def _conv_forward(self, noisy: torch.Tensor) -> torch.Tensor:
         return self._conv_fast(self._fast_input(noisy)).float().contiguous()
+
+    def _unet_forward(self, noisy: torch.Tensor) -> torch.Tensor:
+        return self._unet_fast(self._fast_input(noisy)).float().contiguous()
 
     def _conv_encode(self, noisy: torch.Tensor) -> torch.Tensor:
         return self._conv_encoder_fast(self._fast_input(noisy)).float().contiguous()
@@ -334,7 +349,7 @@ def fused_form(model: nn.Module, *, dtype: torch.dtype = torch.float32, batches:
 
 def _insert_point(curve: dict[str, list[float]], strength: float, values: dict[str, float]) -> dict[str, list[float]]:
     """The curve with the current strength's values added in order (replacing a grid point at the same strength)."""
-    points = {s: {name: curve[name][i] for name in METHODS} for i, s in enumerate(curve["strength"])}
+    points = {s: {name: curve[name][i] for name in values} for i, s in enumerate(curve["strength"])}
     points[strength] = values
     order = sorted(points)
-    return {"strength": order, **{name: [points[s][name] for s in order] for name in METHODS}}
+    return {"strength": order, **{name: [points[s][name] for s in order] for name in values}}

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gradio_http import PYTHON, call, file_data, percentile, start_server, upload  # noqa: E402
+from gradio_http import ON_VIEW, PYTHON, call, file_data, percentile, start_server, upload  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 # "noop": text in, text out, the floor under the page's updates. "noop_image": what the API's no-op is, an image file
@@ -82,7 +82,7 @@ def main() -> None:
 
         def update_data(url: str) -> list:
             uploaded.setdefault(url, upload(url, args.image))
-            return [file_data(uploaded[url]), args.kind, 0.5, 0]
+            return [file_data(uploaded[url]), args.kind, 0.5, 0, ON_VIEW]
 
         # start-up varies by a few tenths of a second from run to run (mostly importing torch): alternate the
         # two apps, --starts times each, and compare the medians; the last two servers stay up for the timing
@@ -102,14 +102,14 @@ def main() -> None:
             noop = lambda i: ["hello"]  # noqa: E731
             noop_image = lambda i: [file_data(bare_path)]  # noqa: E731
             api = lambda i: [file_data(path), args.kind, 0.5, i + 1]  # noqa: E731 - the API's denoise, new seeds
-            update = lambda i: [file_data(path), args.kind, 0.5, i + 1]  # noqa: E731 - a new seed every time
+            update = lambda i: [file_data(path), args.kind, 0.5, i + 1, ON_VIEW]  # noqa: E731 - a new seed every time
             time_calls(bare.url, "noop", noop, args.warmup)
             time_calls(app.url, "update", update, args.warmup)
             time_calls(bare.url, "noop_image", noop_image, args.warmup, browser=False)
             time_calls(app.url, "denoise", api, args.warmup, browser=False)
             # interleave the two in blocks so both see the same machine state
             # a slider release: same digit, kind and seed, new strength, so the curve comes from the cache
-            slider = lambda i: [file_data(path), args.kind, round(0.05 + 0.9 * (i % 91) / 90, 3), 0]  # noqa: E731
+            slider = lambda i: [file_data(path), args.kind, round(0.05 + 0.9 * (i % 91) / 90, 3), 0, ON_VIEW]  # noqa: E731
             noop_times, update_times, slider_times, noop_image_times, api_times = [], [], [], [], []
             for block in range(10):
                 share = args.requests // 10

@@ -80,7 +80,8 @@ def run(url: str, clients: int, requests: int, bad_share: float, seed: int) -> d
                 tick = time.perf_counter()
                 try:
                     outputs = call(url, "denoise", data, session=session)
-                    problem = None if len(outputs) == 5 and "conv" in outputs[4] else f"odd answer {outputs!r:.200}"
+                    ok = len(outputs) == 6 and "unet" in outputs[4] and outputs[5] is not None  # images, metrics, U-Net
+                    problem = None if ok else f"odd answer {outputs!r:.200}"
                 except Exception as error:  # noqa: BLE001
                     problem = f"good input failed: {type(error).__name__}: {error}"
                 label = "good"

@@ -1,4 +1,5 @@
-"""Images per second of the shipped conv DAE against the one shipped before it, one thread, float32.
+"""Images per second of the shipped conv DAE against the one shipped before it, and of the U-Net DAE; one thread,
+float32.
 
     python scripts/bench_models.py                # batch 5 (one app update) and 256, 3 s per measurement
     python scripts/bench_models.py --seconds 5 --batches 1 5 256
@@ -11,6 +12,7 @@ traced by TorchScript with oneDNN Graph fusion), which is how the app runs the
 shipped one (in bf16 where the CPU has it; here float32). FLOPs per image come
 from torch's FLOP counter (a multiply-add counts as two). The previous model
 (`WideConvDAE`) is built with random weights: its speed does not depend on them.
+The shipped U-Net DAE is measured in the same three forms, in the same rounds.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the medians are compared")
     parser.add_argument("--checkpoint", default=str(ROOT / "checkpoints" / "conv"), help="the shipped conv DAE")
+    parser.add_argument("--unet", default=str(ROOT / "checkpoints" / "unet"), help="the shipped U-Net DAE")
     parser.add_argument(
         "--previous",
         default=None,
@@ -107,6 +110,7 @@ def main() -> None:
 
     shipped = load_model(args.checkpoint).eval()
     previous = load_model(args.previous).eval() if args.previous else WideConvDAE().eval()
+    unet = load_model(args.unet).eval()
     if args.previous:
         user_digits(previous, shipped)
     batches = tuple(args.batches)
@@ -117,8 +121,11 @@ def main() -> None:
         "shipped, plain module": (shipped, False),
         "shipped, folded": (inference_form(shipped), True),
         "shipped, fused": (fused_form(shipped, batches=batches), True),
+        "unet, plain module": (unet, False),
+        "unet, folded": (inference_form(unet), True),
+        "unet, fused": (fused_form(unet, batches=batches), True),
     }
-    for name, model in (("previous", previous), ("shipped", shipped)):
+    for name, model in (("previous", previous), ("shipped", shipped), ("unet", unet)):
         print(
             f"{name:<9} {type(model).__name__:<12} {count_parameters(model):>9,} parameters, "
             f"{flops_per_image(model) / 1e6:6.1f} MFLOP per image"
@@ -138,6 +145,8 @@ def main() -> None:
         for form in ("plain module", "folded", "fused"):
             alike = median[f"shipped, {form}", batch] / median[f"previous, {form}", batch]
             print(f"  both {form}: {alike:.2f}x")
+        unet_over_conv = median["unet, fused", batch] / median["shipped, fused", batch]
+        print(f"  U-Net fused / shipped conv fused: {unet_over_conv:.2f}x")
 
 
 if __name__ == "__main__":

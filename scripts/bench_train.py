@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gradio_http import PYTHON, call, file_data, percentile, start_server, upload  # noqa: E402
+from gradio_http import ON_VIEW, PYTHON, call, file_data, percentile, start_server, upload  # noqa: E402
 
 from dae import NOISE_KINDS  # noqa: E402
 from dae.live import MAX_SECONDS, TrainingJob, check_training  # noqa: E402
@@ -51,7 +51,7 @@ def time_updates(url: str, path: str, count: int, first_seed: int) -> list[float
     times = []
     for i in range(count):
         tick = time.perf_counter()
-        call(url, "update", [file_data(path), "gaussian", 0.5, first_seed + i], session="bench-train")
+        call(url, "update", [file_data(path), "gaussian", 0.5, first_seed + i, ON_VIEW], session="bench-train")
         times.append((time.perf_counter() - tick) * 1000)
     return times
 

@@ -7,8 +7,9 @@ Every noise kind at several strengths (each with its own fixed seed, so every
 method sees the same noisy images), plus two corruptions no model was trained
 on. Methods: the noisy input itself, a 3x3 median filter, total variation,
 non-local means (scikit-image), BM3D when the optional `bm3d` package is
-installed (its licence is non-commercial), the two shipped DAEs, and the plain
-autoencoder (the linear architecture trained without noise). PSNR is computed
+installed (its licence is non-commercial), the three shipped DAEs (linear, conv,
+U-Net), the U-Net with its skip connections zeroed, and the plain autoencoder
+(the linear architecture trained without noise). PSNR is computed
 per image with data range 1, then averaged. The shipped digit classifier then
 reads every output: its accuracy says whether the digit survives; its own
 calibration (ECE on clean digits and on each kind at strength 0.5) is reported too.
@@ -65,7 +66,10 @@ PREVIOUS_CONV = {
     "salt_and_pepper 0.1": 28.61,
     "salt_and_pepper 0.3": 24.83,
 }
-MODELS = {"linear": "linear DAE", "conv": "conv DAE", "linear_plain": "plain linear AE"}
+MODELS = {"linear": "linear DAE", "conv": "conv DAE", "unet": "U-Net DAE", "linear_plain": "plain linear AE"}
+NO_SKIPS = "U-Net, skips zeroed"  # what its decoder makes of the bottleneck alone: what the skips carry
+# the U-Net's goals: a mean over the 7 bar settings of at least UNET_GOAL dB and UNET_OVER_CONV dB over the conv's
+UNET_GOAL, UNET_OVER_CONV = 25.0, 0.5
 CURVE_STRENGTHS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 SLOW = {"total variation", "non-local means", "bm3d"}
 
@@ -73,7 +77,9 @@ SLOW = {"total variation", "non-local means", "bm3d"}
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--checkpoints", default="checkpoints", help="folder with linear/, conv/, linear_plain/ and classifier/"
+        "--checkpoints",
+        default="checkpoints",
+        help="folder with linear/, conv/, unet/, linear_plain/, classifier/ and generator/",
     )
     parser.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist", help="test data")
     parser.add_argument("--data-dir", default=None, help="dataset root (default: $DAE_DATA_DIR, else ./data)")
@@ -123,7 +129,20 @@ def methods_for(args, models: dict) -> dict:
         methods.update({name: partial(in_parallel, method, workers=args.workers) for name, method in slow.items()})
     for name, model in models.items():
         methods[MODELS[name]] = model
+        if name == "unet":
+            methods[NO_SKIPS] = WithoutSkips(model)
     return methods
+
+
+class WithoutSkips(torch.nn.Module):
+    """A UNetDAE run with every skip connection zeroed, as a model of its own."""
+
+    def __init__(self, unet: torch.nn.Module):
+        super().__init__()
+        self.unet = unet
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.unet.without_skips(x)
 
 
 def apply(method, noisy: torch.Tensor) -> torch.Tensor:
@@ -207,6 +226,21 @@ def goals(results: dict) -> list[str]:
             lines.append(
                 f"conv: {s}: {conv[s]['psnr']:.2f} dB vs noisy input {results['noisy input'][s]['psnr']:.2f} dB"
             )
+    unet = results.get("U-Net DAE")
+    if unet and conv:
+        mean, conv_mean = protocol_mean(unet), protocol_mean(conv)
+        lines.append(
+            f"U-Net: mean over the 7 settings {mean:.2f} dB, the conv's {conv_mean:.2f} dB ({mean - conv_mean:+.2f}); "
+            f"goal at least {UNET_GOAL} dB and at least the conv's + {UNET_OVER_CONV} dB"
+        )
+        lost = [s for s in unet if unet[s]["psnr"] < conv[s]["psnr"]]
+        lines.append(
+            "U-Net: settings where it is behind the conv: "
+            + (", ".join(f"{s} ({unet[s]['psnr'] - conv[s]['psnr']:+.2f} dB)" for s in lost) or "none")
+        )
+        if NO_SKIPS in results:
+            carried = mean - protocol_mean(results[NO_SKIPS])
+            lines.append(f"U-Net: its skips carry {carried:+.2f} dB over the 7 settings (against skips zeroed)")
     if "linear DAE" in results and "plain linear AE" in results:
         gain = protocol_mean(results["linear DAE"]) - protocol_mean(results["plain linear AE"])
         lines.append(f"linear DAE against the plain autoencoder: {gain:+.2f} dB over the 7 settings")

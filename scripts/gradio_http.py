@@ -2,7 +2,7 @@
 
     server = start_server(["python", "app.py"])      # a subprocess on a free port; waits for it to answer
     path = upload(server.url, "digit.png")
-    outputs = call(server.url, "update", [file_data(path), "gaussian", 0.5, 0])
+    outputs = call(server.url, "update", [file_data(path), "gaussian", 0.5, 0, ON_VIEW])
     server.stop()
 
 A call is Gradio's two-step protocol: POST /gradio_api/call/NAME returns an
@@ -23,6 +23,9 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+# the page's "Models on view" boxes, all ticked: the last input of its updates ("update", "sketch")
+ON_VIEW = ["linear", "conv", "unet"]
 
 
 class CallError(RuntimeError):

@@ -38,7 +38,7 @@ def main() -> None:
             size = {"width": 390, "height": 844} if args.phone else {"width": 1280, "height": 900}
             page = browser.new_page(viewport=size, device_scale_factor=2 if args.phone else 1)
             page.goto(server.url)
-            page.wait_for_function("document.querySelectorAll('#panels img').length === 4")
+            page.wait_for_function("document.querySelectorAll('#panels img').length === 5")
             box = page.locator("#sketch canvas").bounding_box()
             for stroke in SEVEN:
                 x, y = stroke[0]

@@ -50,12 +50,13 @@ def browser(server_url):
         browser.close()
 
 
-def open_page(browser, url: str, **options):
+def open_page(browser, url: str, panels: int = 5, **options):
+    """The page at `url`, once its opening example shows in `panels` panels (clean, noisy and three models)."""
     page = browser.new_page(**options)
     page.set_default_timeout(TIMEOUT)
     page.goto(url)
     page.wait_for_selector("#sketch canvas")
-    page.wait_for_function("document.querySelectorAll('#panels img').length === 4")  # the opening example
+    page.wait_for_function(f"document.querySelectorAll('#panels img').length === {panels}")
     return page
 
 
@@ -67,7 +68,7 @@ def wait_for_new_panels(page, before: list[str]) -> list[str]:
     page.wait_for_function(
         """before => {
             const now = [...document.querySelectorAll('#panels img')].map(image => image.src);
-            return now.length === 4 && now.some((src, i) => src !== before[i]);
+            return now.length >= 4 && (now.length !== before.length || now.some((src, i) => src !== before[i]));
         }""",
         arg=before,
     )
@@ -140,7 +141,7 @@ def test_draw_undo_clear_noise_strength_seed_upload_and_examples(browser, server
     drawn = wait_for_new_panels(page, opening)
     assert example_on_view(page) is None  # the drawing replaced the example
     metrics = "\n".join(page.locator("#panels .metric").all_inner_texts())
-    assert metrics.count("PSNR") == 3 and metrics.count("SSIM") == 3
+    assert metrics.count("PSNR") == 4 and metrics.count("SSIM") == 4
     assert page.locator("#panels .star").count() <= 1 and "PSNR" in page.locator("#panels .rule").inner_text()
     # the 28x28 images are shown large, enlarged by the browser with nearest-neighbour
     shown = page.eval_on_selector_all(
@@ -148,7 +149,7 @@ def test_draw_undo_clear_noise_strength_seed_upload_and_examples(browser, server
         """images => images.map(image => [image.naturalWidth, image.getBoundingClientRect().width,
                                            getComputedStyle(image).imageRendering])""",
     )
-    assert all(natural == 28 and width >= 150 and rendering == "pixelated" for natural, width, rendering in shown)
+    assert all(natural == 28 and width >= 120 and rendering == "pixelated" for natural, width, rendering in shown)
     page.screenshot(path=str(ARTIFACTS / "2-drawn.png"))
     assert_no_error_toast(page)
 
@@ -244,10 +245,33 @@ def test_a_link_opens_the_page_in_its_state_and_copy_link_makes_one(browser, ser
     shown = panel_sources(page)
     again = open_page(browser, page.url)  # the copied link shows the same panels
     assert panel_sources(again) == shown
-    bad = open_page(browser, server_url + "/?kind=blur&strength=2&example=4")  # bad values: a message, the rest applies
-    bad.wait_for_selector('[data-testid="toast-body"]')
-    assert "kind='blur'" in bad.locator('[data-testid="toast-body"]').first.inner_text()
-    assert example_on_view(bad) == "4"
+    # hide the linear model: its panel goes, and the link carries the choice
+    page.locator("#models").get_by_text("Linear", exact=True).click()
+    page.wait_for_function("document.querySelectorAll('#panels img').length === 4")
+    assert panel_names(page) == ["clean", "noisy", "conv", "unet"]
+    page.click("#copy-link")
+    page.wait_for_function("window.location.search.includes('models=conv,unet')")
+    restored = open_page(browser, page.url, panels=4)
+    assert panel_names(restored) == ["clean", "noisy", "conv", "unet"]
+    assert models_ticked(restored) == ["conv", "unet"]
+    assert panel_sources(restored) == panel_sources(page)
+    bad = open_page(browser, server_url + "/?kind=blur&strength=2&example=4&models=conv,resnet")  # bad values
+    bad.wait_for_selector('[data-testid="toast-body"]')  # a message for each, and the rest applies
+    toasts = " ".join(bad.locator('[data-testid="toast-body"]').all_inner_texts())
+    assert "kind='blur'" in toasts and "models='conv,resnet'" in toasts
+    assert example_on_view(bad) == "4" and models_ticked(bad) == ["linear", "conv", "unet"]
+
+
+def panel_names(page) -> list[str]:
+    return page.eval_on_selector_all("#panels figure", "f => f.map(e => e.dataset.name)")
+
+
+def models_ticked(page) -> list[str]:
+    labels = page.eval_on_selector_all(
+        "#models label", "l => l.map(e => [e.textContent.trim(), e.querySelector('input').checked])"
+    )
+    names = {"Linear": "linear", "Convolutional": "conv", "U-Net": "unet"}
+    return [names[text] for text, checked in labels if checked]
 
 
 def test_phone_layout_shows_canvas_and_results_together(browser, server_url):
@@ -337,13 +361,14 @@ def test_the_api_page_is_reachable_from_the_footer(browser, server_url):
 def test_the_inside_view_shows_its_pictures_and_follows_the_digit(browser, server_url):
     page = open_page(browser, server_url, viewport={"width": 1280, "height": 900})
     readings = page.eval_on_selector_all("#panels .reads", "r => r.map(e => e.textContent)")
-    assert len(readings) == 4 and all(text.startswith("reads ") for text in readings), readings
+    assert len(readings) == 5 and all(text.startswith("reads ") for text in readings), readings
     page.get_by_text("Inside the models").click()
     page.wait_for_selector("#inside .inside-card img")
     cards = page.eval_on_selector_all("#inside .inside-card h4", "h => h.map(e => e.textContent)")
-    assert len(cards) == 5, cards
+    assert len(cards) == 6 and "What the U-Net's skip connections carry" in cards, cards
     loaded = page.eval_on_selector_all("#inside img", "i => i.filter(x => x.complete && x.naturalWidth > 0).length")
-    assert loaded >= 11
+    assert loaded >= 16
+    assert "skips zeroed" in page.inner_text("#inside") and "Here they" in page.inner_text("#inside")
     first = page.eval_on_selector("#inside img", "i => i.src")
     before = panel_sources(page)
     page.locator("#examples button[data-index='3']").click()
@@ -354,7 +379,7 @@ def test_the_inside_view_shows_its_pictures_and_follows_the_digit(browser, serve
     assert_no_error_toast(page)
 
 
-def test_a_short_training_moves_the_curve_and_adds_a_fifth_panel(browser, server_url):
+def test_a_short_training_moves_the_curve_and_adds_a_panel_all_on_view(browser, server_url):
     page = open_page(browser, server_url, viewport={"width": 1280, "height": 900})
     page.get_by_text("Train your own autoencoder").click()
     seconds = page.locator("#train-seconds input[type='number']")
@@ -367,13 +392,20 @@ def test_a_short_training_moves_the_curve_and_adds_a_fifth_panel(browser, server
     # the status (epoch, held-out PSNR) and the curve move while it trains
     page.wait_for_function("first => document.querySelector('#train-status').textContent !== first", arg=first)
     page.wait_for_function("() => document.querySelector('#train-status').textContent.includes('Done')", timeout=60_000)
-    page.wait_for_function("document.querySelectorAll('#panels img').length === 5")
+    page.wait_for_function("document.querySelectorAll('#panels img').length === 6")
     assert "Your model" in page.inner_text("#panels .panel-yours")
     # the curve has points: the plot's canvas or svg is drawn
     assert page.locator("#train-curve canvas, #train-curve svg").count() >= 1
     assert page.locator("#train-download a").count() >= 1
     page.locator("#train-section").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "10-train.png"), full_page=True)
+    # all six panels stay in view after drawing
+    page.evaluate("window.scrollTo(0, 0)")
+    before = panel_sources(page)
+    draw_a_seven(page)
+    assert len(wait_for_new_panels(page, before)) == 6
+    assert on_screen(page, "#panels figure"), "a panel is out of view at 1280x900"
+    page.screenshot(path=str(ARTIFACTS / "11-six-panels.png"))
     assert_no_error_toast(page)
 
 

@@ -8,11 +8,11 @@ import torch
 from conftest import FIXTURES, ROOT, seeded
 from PIL import Image, ImageDraw
 
-from dae import ConvDAE, DigitClassifier, LinearDAE, load_dataset, load_model, to_mnist
+from dae import ConvDAE, DigitClassifier, LinearDAE, UNetDAE, load_dataset, load_model, to_mnist
 from dae.comparison import LOW_CONFIDENCE, Comparison, identity_flips, looks_like_a_digit
-from dae.inside import REPEATS, TOP_FILTERS, look_inside, read_digits, repeat_denoising
+from dae.inside import REPEATS, TOP_FILTERS, Inside, look_inside, read_digits, repeat_denoising, skip_effect
 from dae.lab import DenoisingLab
-from ui.inside import SIGNED_PALETTE, inside_html, mosaic, signed_indices
+from ui.inside import SIGNED_PALETTE, inside_html, mosaic, signed_indices, skip_sentence
 from ui.panels import headline, panels_html
 
 
@@ -74,6 +74,45 @@ def test_look_inside_shapes_and_error_maps(digits):
     assert len(inside.repeat_readings["conv"]) == REPEATS
     assert set(inside.readings) == {"clean", "noisy", "linear", "conv", "plain"}
     np.testing.assert_allclose(inside.noisy, noisy[0, 0].numpy())
+    assert skip_effect(inside) is None and "skip connections" not in inside_html(inside)
+
+
+def test_look_inside_runs_the_unet_with_and_without_its_skips(digits):
+    linear, conv, _, classifier = small_models()
+    unet = UNetDAE(channels=(4, 8), blocks=1).eval()
+    clean = digits[:1]
+    noisy = (clean + 0.3 * torch.randn(clean.shape, generator=seeded(2))).clamp(0, 1)
+    inside = look_inside(linear, conv, noisy, clean, classifier=classifier, unet=unet)
+    with torch.inference_mode():
+        expected = {"unet": unet(noisy), "unet_no_skips": unet.without_skips(noisy)}
+    assert not torch.allclose(expected["unet"], expected["unet_no_skips"])  # the skips change the output
+    for name, image in expected.items():
+        np.testing.assert_allclose(inside.outputs[name], image[0, 0].numpy(), atol=1e-6)
+        assert name in inside.readings and name in inside.psnr
+    effect = skip_effect(inside)
+    assert effect.gain_db == pytest.approx(inside.psnr["unet"] - inside.psnr["unet_no_skips"])
+    assert "What the U-Net's skip connections carry" in inside_html(inside)
+
+
+def test_what_the_skips_carried_is_counted_pixel_by_pixel():
+    zeros = np.zeros((28, 28), np.float32)
+    clean, with_skips, without = zeros.copy(), zeros.copy(), zeros.copy()
+    clean[5:20, 10:14] = 1.0  # a stroke
+    without[5:20, 10:14] = 0.4  # the bottleneck alone: a faint stroke
+    with_skips[5:20, 10:14] = 0.9  # the skips restore it (15 x 4 pixels, 0.5 closer each = 30)...
+    with_skips[0, :10] = 0.3  # ...and carry some noise (10 pixels, 0.3 further each = 3)
+    inside = Inside(
+        noisy=zeros, outputs={"unet": with_skips, "unet_no_skips": without},
+        errors={"unet": with_skips - clean, "unet_no_skips": without - clean},
+        linear_code=zeros[0], conv_code=zeros[None], filters=zeros[None], filter_responses=[0.0],
+        feature_maps=zeros[None], repeats={}, psnr={"unet": 20.0, "unet_no_skips": 14.5},
+    )  # fmt: skip
+    effect = skip_effect(inside)
+    assert effect.toward == pytest.approx(30.0) and effect.away == pytest.approx(3.0)
+    assert effect.away_share == pytest.approx(3 / 33) and effect.gain_db == pytest.approx(5.5)
+    assert "+5.5 dB of detail" in skip_sentence(effect.gain_db, effect.away_share)
+    assert "some noise too: 20%" in skip_sentence(2.0, 0.2)
+    assert "cost 1.5 dB" in skip_sentence(-1.5, 0.6)
 
 
 def test_repeated_denoising_applies_the_model_to_its_own_output(digits):
@@ -94,11 +133,15 @@ def test_the_shipped_lab_inspects_the_same_noisy_input_it_compares(shipped_lab, 
     np.testing.assert_allclose(inside.noisy, result.noisy)
     assert inside.readings["clean"][0] == result.readings["clean"][0]
     np.testing.assert_array_equal(inside.outputs["conv"], result.conv)
+    np.testing.assert_array_equal(inside.outputs["unet"], result.unet)
     # the DAE beats the plain autoencoder on noisy input: what the noise in training does
     assert inside.psnr["linear"] > inside.psnr["plain"] + 1.0
+    # the shipped U-Net leans on its skips: without them, far from the clean digit
+    assert inside.psnr["unet"] > inside.psnr["unet_no_skips"] + 1.0
     html = inside_html(inside)
-    # one picture each: 2 error maps, 3 in the plain card, 2 codes, the filters, the feature maps, 2 repeat rows
-    assert html.count("<img") == 2 + 3 + 2 + 1 + 1 + 2
+    # one picture each: 3 error maps, 3 in the plain card, 4 in the skips card, 2 codes, the filters, the feature
+    # maps, 2 repeat rows
+    assert html.count("<img") == 3 + 3 + 4 + 2 + 1 + 1 + 2
     assert html.count('class="strip-labels"') == 3 and html.count("reads <strong>") >= 3 + 2 * REPEATS
 
 

@@ -127,9 +127,9 @@ def test_device_selection():
             pick_device("cuda")
 
 
-def test_the_script_trains_the_classifier_and_the_plain_autoencoder_on_the_cpu(tmp_path):
+def test_the_script_trains_the_classifier_the_plain_autoencoder_and_the_unet_on_the_cpu(tmp_path):
     command = [*TRAIN, "--out", str(tmp_path), "--epochs", "1", "--device", "cpu"]
-    for model in ("classifier", "linear_plain"):
+    for model in ("classifier", "linear_plain", "unet"):
         command[command.index("--model") + 1] = model
         result = subprocess.run(command, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stderr
@@ -141,6 +141,8 @@ def test_the_script_trains_the_classifier_and_the_plain_autoencoder_on_the_cpu(t
     assert plain["noise_kinds"] == [] and "val_psnr" in plain
     assert "val_accuracy" in read_config(tmp_path / "classifier")["metadata"]
     assert "test accuracy" in result.stdout or (tmp_path / "linear_plain").is_dir()
+    unet = read_config(tmp_path / "unet")
+    assert unet["architecture"] == "UNetDAE" and len(unet["metadata"]["noise_kinds"]) == 6  # the blind mixture
 
 
 def test_a_time_budget_ends_training_and_a_noisy_target_is_recorded(train_digits):

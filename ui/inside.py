@@ -1,4 +1,5 @@
-"""The Inside view's pictures and words: codes, error maps, first layers, repeated denoising, the plain autoencoder.
+"""The Inside view's pictures and words: codes, error maps, first layers, repeated denoising, the plain autoencoder,
+the U-Net's skip connections.
 
     html = inside_html(lab.inspect(digit, "gaussian", 0.5))
 
@@ -14,14 +15,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dae.inside import skip_effect  # numpy only: dae.inside imports torch inside its functions
+
 from .panels import db, png_data_url, reading_text
 
-if TYPE_CHECKING:  # dae.inside imports torch; the web process draws its results without it
+if TYPE_CHECKING:
     from dae.inside import Inside
 
 NEGATIVE, ZERO, POSITIVE = np.array([37, 99, 235]), np.array([255, 255, 255]), np.array([220, 38, 38])
 GAP = np.nan  # mosaic gaps: drawn in light grey
-MODEL_TITLES = {"linear": "Linear DAE", "conv": "Convolutional DAE", "plain": "Plain autoencoder"}
+MODEL_TITLES = {
+    "linear": "Linear DAE",
+    "conv": "Convolutional DAE",
+    "unet": "U-Net DAE",
+    "plain": "Plain autoencoder",
+    "unet_no_skips": "U-Net, skips zeroed",
+}
 
 
 def _signed_palette(steps: int = 127) -> np.ndarray:
@@ -89,7 +98,7 @@ def card(title: str, body: str, note: str = "") -> str:
 def _reading(inside: Inside, name: str) -> str:
     if name not in inside.readings:
         return ""
-    clean = inside.readings.get("clean") if name in ("linear", "conv", "plain") else None  # reconstructions only
+    clean = inside.readings.get("clean") if name in MODEL_TITLES else None  # reconstructions only
     return f'<div class="reads">{reading_text(inside.readings[name], clean)}</div>'
 
 
@@ -97,11 +106,12 @@ def errors_section(inside: Inside) -> str:
     tiles = "".join(
         f'<div class="tile">{signed_picture(inside.errors[name], f"{MODEL_TITLES[name]} error map", "px", scale=1.0)}'
         f'<div class="label">{MODEL_TITLES[name]}<br>PSNR {db(inside.psnr[name])} dB</div></div>'
-        for name in ("linear", "conv")
+        for name in ("linear", "conv", "unet")
+        if name in inside.errors
     )
     note = (
         "Reconstruction minus clean digit. <span class='pos'>Red</span>: ink the model added, "
-        "<span class='neg'>blue</span>: ink it lost, white: right. Both maps share one scale (±1)."
+        "<span class='neg'>blue</span>: ink it lost, white: right. All maps share one scale (±1)."
     )
     return card("Where each reconstruction is wrong", f'<div class="tiles">{tiles}</div>', note)
 
@@ -192,6 +202,47 @@ def plain_section(inside: Inside) -> str:
     return card("The same network trained without noise", f'<div class="tiles">{tiles}</div>', note)
 
 
+def skips_section(inside: Inside) -> str:
+    """The U-Net with and without its skip connections, and what they carried for this input."""
+    effect = skip_effect(inside)
+    if effect is None:
+        return ""
+    tiles = "".join(
+        f'<div class="tile">{picture(image, title, "px grey")}<div class="label">{title}'
+        + (f"<br>PSNR {db(inside.psnr[name])} dB" if name in inside.psnr else "")
+        + f"</div>{_reading(inside, name)}</div>"
+        for name, title, image in (
+            ("noisy", "Corrupted input", inside.noisy),
+            ("unet", MODEL_TITLES["unet"], inside.outputs["unet"]),
+            ("unet_no_skips", MODEL_TITLES["unet_no_skips"], inside.outputs["unet_no_skips"]),
+        )
+    )
+    carried = inside.outputs["unet"] - inside.outputs["unet_no_skips"]
+    tiles += (
+        f'<div class="tile">{signed_picture(carried, "what the skips added", "px", scale=1.0)}'
+        '<div class="label">What the skips added</div></div>'
+    )
+    note = (
+        "The skip connections hand each scale's maps straight across to the decoder, past the bottleneck. "
+        "Zeroed, the decoder has only the bottleneck's 7×7 maps to rebuild the digit from. "
+        f"<b>{skip_sentence(effect.gain_db, effect.away_share)}</b>"
+    )
+    return card("What the U-Net's skip connections carry", f'<div class="tiles">{tiles}</div>', note)
+
+
+def skip_sentence(gain_db: float, away_share: float) -> str:
+    """One sentence on what the skips carried: the PSNR they bought, and whether some of it was noise."""
+    if gain_db < 0:
+        return (
+            f"Here they cost {-gain_db:.1f} dB: they carried more of the noise through than detail "
+            f"({away_share:.0%} of their changes moved pixels away from the clean digit)."
+        )
+    text = f"Here they carried {gain_db:+.1f} dB of detail the bottleneck alone loses"
+    if away_share >= 0.1:
+        return text + f", and some noise too: {away_share:.0%} of their changes moved pixels away from the clean digit."
+    return text + f"; almost no noise ({away_share:.0%} of their changes moved pixels away from the clean digit)."
+
+
 def inside_html(inside: Inside | None, message: str = "") -> str:
     """The whole Inside view, or `message` alone when there is nothing to show."""
     if inside is None:
@@ -199,6 +250,7 @@ def inside_html(inside: Inside | None, message: str = "") -> str:
     sections = [
         errors_section(inside),
         plain_section(inside),
+        skips_section(inside),
         codes_section(inside),
         first_layer_section(inside),
         repeats_section(inside),

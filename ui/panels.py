@@ -1,7 +1,8 @@
-"""The comparison's pictures and words: the headline, the four panels with their scores, the curve's table.
+"""The comparison's pictures and words: the headline, the panels with their scores, the curve's table.
 
     html = panels_html(headline(result), result)      # one HTML string: the 28x28 PNGs travel inline
     frame = curve_frame(result.curve, strength)       # the LinePlot's long table
+    html = panels_html(headline(result, ("conv", "unet")), result, ("conv", "unet"))   # two models on view
 
 No torch and no Gradio here: plain strings and tables from a `Comparison`.
 """
@@ -17,13 +18,16 @@ import pandas as pd
 from PIL import Image
 
 from dae.comparison import (
+    DENOISERS,
     METHODS,
     TIE_DB,
     Comparison,
     identity_flips,
     is_clear,
     looks_like_a_digit,
+    ranking,
     to_uint8,
+    winner,
 )
 
 PANELS = {
@@ -31,13 +35,14 @@ PANELS = {
     "noisy": "Corrupted input",
     "linear": "Linear DAE",
     "conv": "Convolutional DAE",
+    "unet": "U-Net DAE",
 }
-RECONSTRUCTIONS = ("linear", "conv", "yours")
-YOURS = "Your model"  # the fifth panel, once the visitor has trained one (ui/train.py)
-SHORT = {"clean": "Clean", "noisy": "Noisy", "linear": "Linear", "conv": "Conv", "yours": "Yours"}  # on a phone
-MODEL_NAMES = {"linear": "linear", "conv": "convolutional"}
+RECONSTRUCTIONS = (*DENOISERS, "yours")
+YOURS = "Your model"  # the last panel, once the visitor has trained one (ui/train.py)
+SHORT = {"clean": "Clean", "noisy": "Noisy", "linear": "Linear", "conv": "Conv", "unet": "U-Net", "yours": "Yours"}
+MODEL_NAMES = {"linear": "linear", "conv": "convolutional", "unet": "U-Net"}
 RULE = (
-    f"★ marks the autoencoder with the higher PSNR; under {TIE_DB:g} dB apart is a tie. "
+    f"★ marks the autoencoder on view with the highest PSNR; under {TIE_DB:g} dB from the next is a tie. "
     "<b>reads</b>: what a digit classifier sees in each image, and how sure it is (calibrated: 80% sure is right "
     "about 80% of the time; <b>no clear digit</b> when no digit reaches 50%); "
     "<b>identity flip</b>: a reconstruction that reads as another digit than the clean one. "
@@ -50,38 +55,69 @@ def db(value: float) -> str:
     return "∞" if math.isinf(value) else f"{value:.1f}"
 
 
-def headline(result: Comparison) -> str:
-    """One sentence that says which autoencoder did better, by how much, by which measure, and whether SSIM agrees."""
-    scores, better = result.scores, result.better
-    linear, conv = scores["linear"], scores["conv"]
-    if better == "tie":
-        text = f"The two autoencoders tie: PSNR {db(conv['psnr'])} and {db(linear['psnr'])} dB."
-    else:
-        other = "linear" if better == "conv" else "conv"
-        win, lose = scores[better], scores[other]
-        gap = win["psnr"] - lose["psnr"]
+def on_view(result: Comparison, models=DENOISERS) -> tuple[str, ...]:
+    """The shipped autoencoders of `result` that the visitor keeps on view, in the panels' order."""
+    return tuple(name for name in result.denoisers if name in models)
+
+
+def headline(result: Comparison, models=DENOISERS) -> str:
+    """One sentence that says which autoencoder on view did best, by how much, by which measure, and whether SSIM
+    agrees. models: the shipped autoencoders on view (the visitor may hide some)."""
+    scores = result.scores
+    order = ranking(scores, on_view(result, models))
+    if not order:
+        return "No autoencoder on view: tick one under <b>Models</b>."
+    best, others = order[0], order[1:]
+    if len(order) == 1:
         text = (
-            f"The <strong>{MODEL_NAMES[better]}</strong> autoencoder is closer to the clean digit: "
-            f"PSNR <strong>{db(win['psnr'])}</strong> against {db(lose['psnr'])} dB "
-            f"(<strong>+{gap:.1f} dB</strong>)."
+            f"The <strong>{MODEL_NAMES[best]}</strong> autoencoder: PSNR <strong>{db(scores[best]['psnr'])}</strong>"
+            f" dB, SSIM {scores[best]['ssim']:.2f}."
         )
-        if win["ssim"] >= lose["ssim"]:
+    elif winner(scores, order) == "tie":
+        tied = [name for name in order if scores[best]["psnr"] - scores[name]["psnr"] < TIE_DB]
+        names = " and ".join(MODEL_NAMES[name] for name in tied)
+        text = f"The {names} autoencoders tie: PSNR {' and '.join(db(scores[name]['psnr']) for name in tied)} dB."
+        rest = [name for name in order if name not in tied]
+        if rest:
+            text += " " + _behind(scores, rest, best)
+    else:
+        runner = others[0]
+        win, lose = scores[best], scores[runner]
+        text = (
+            f"The <strong>{MODEL_NAMES[best]}</strong> autoencoder is closest to the clean digit: "
+            f"PSNR <strong>{db(win['psnr'])}</strong> against {db(lose['psnr'])} dB for the {MODEL_NAMES[runner]} "
+            f"one (<strong>+{win['psnr'] - lose['psnr']:.1f} dB</strong>)"
+            + "".join(f" and {db(scores[name]['psnr'])} for the {MODEL_NAMES[name]} one" for name in others[1:])
+            + "."
+        )
+        top_ssim = max(order, key=lambda name: scores[name]["ssim"])
+        if scores[top_ssim]["ssim"] <= win["ssim"]:
             text += f" SSIM agrees ({win['ssim']:.2f} against {lose['ssim']:.2f})."
         else:
-            text += f" SSIM prefers the {MODEL_NAMES[other]} one ({lose['ssim']:.2f} against {win['ssim']:.2f})."
+            text += (
+                f" SSIM prefers the {MODEL_NAMES[top_ssim]} one ({scores[top_ssim]['ssim']:.2f} against "
+                f"{win['ssim']:.2f})."
+            )
     if not looks_like_a_digit(result.readings):
         label, confidence = result.readings["clean"]
         text += (
             f" <span class='unsure'>This does not look much like a handwritten digit (the classifier reads "
-            f"{label} at only {confidence:.0%}): both models learnt only digits, so expect them to turn it into "
+            f"{label} at only {confidence:.0%}): the models learnt only digits, so expect them to turn it into "
             "something digit-like rather than restore it.</span>"
         )
     noisy = scores["noisy"]["psnr"]
     if math.isinf(noisy):
         text += " At strength 0 the input is the clean digit itself: an autoencoder can only lose detail."
-    elif max(linear["psnr"], conv["psnr"]) < noisy:
-        text += " Neither beats the corrupted input itself: the noise is too weak to be worth removing."
+    elif max(scores[name]["psnr"] for name in order) < noisy:
+        text += " None beats the corrupted input itself: the noise is too weak to be worth removing."
     return text
+
+
+def _behind(scores: dict, names: list[str], best: str) -> str:
+    """'The linear one is 3.2 dB behind.' for each of `names`."""
+    return " ".join(
+        f"The {MODEL_NAMES[name]} one is {scores[best]['psnr'] - scores[name]['psnr']:.1f} dB behind." for name in names
+    )
 
 
 def png_data_url(image: np.ndarray, palette: np.ndarray | None = None) -> str:
@@ -131,16 +167,22 @@ def reading_html(result: Comparison, name: str) -> str:
 
 def metric_html(scores: dict[str, float]) -> str:
     return (
-        f'<span class="psnr">PSNR <strong>{db(scores["psnr"])}</strong> dB</span> '
+        f'<span class="psnr">PSNR <strong>{db(scores["psnr"])}</strong><span class="unit"> dB</span></span> '
         f'<span class="ssim">SSIM <strong>{scores["ssim"]:.2f}</strong></span>'
     )
 
 
-def panels_html(text: str, result: Comparison | None = None) -> str:
-    """The headline and the four panels (five with the visitor's trained model), each with its scores and a
-    download link (empty frames without a result)."""
+def panels_html(text: str, result: Comparison | None = None, models=DENOISERS) -> str:
+    """The headline and the panels: the clean digit, the corrupted input, each autoencoder on view (`models`),
+    and the visitor's trained model when there is one; each with its scores and a download link (empty frames
+    without a result)."""
     figures = []
-    titles = dict(PANELS, yours=YOURS) if result is not None and result.yours is not None else PANELS
+    if result is None:
+        titles = {name: title for name, title in PANELS.items() if name not in DENOISERS or name in models}
+    else:
+        shown = ("clean", "noisy", *on_view(result, models))
+        titles = {name: PANELS[name] for name in shown} | ({"yours": YOURS} if result.yours is not None else {})
+    best = winner(result.scores, on_view(result, models)) if result is not None else None
     for name, title in titles.items():
         picture, metric, star = '<div class="frame"></div>', "", ""
         if result is not None:
@@ -151,7 +193,7 @@ def panels_html(text: str, result: Comparison | None = None) -> str:
             )
             metric = "the reference" if name == "clean" else metric_html(result.scores[name])
             metric += reading_html(result, name)
-            star = ' <span class="star" title="higher PSNR">★</span>' if result.better == name else ""
+            star = ' <span class="star" title="highest PSNR">★</span>' if best == name else ""
         figures.append(
             f'<figure class="panel panel-{name}" data-name="{name}"><figcaption><span class="long">{title}</span>'
             f'<span class="short">{SHORT[name]}</span>{star}</figcaption>'
@@ -162,14 +204,16 @@ def panels_html(text: str, result: Comparison | None = None) -> str:
     return f'<p id="headline">{text}</p>{grid}{rule}'
 
 
-def curve_frame(curve: dict, strength: float) -> pd.DataFrame:
-    """The curve as the LinePlot's long table, with a vertical line at the current strength.
+def curve_frame(curve: dict, strength: float, models=DENOISERS) -> pd.DataFrame:
+    """The curve as the LinePlot's long table, with a vertical line at the current strength; the autoencoders not
+    in `models` are left out.
 
     Infinite values (strength 0, where the noisy input is the clean digit) have no place on a plot: left out.
     """
     rows = [
         (s, value, name)
         for name in METHODS
+        if name in curve and (name not in DENOISERS or name in models)
         for s, value in zip(curve["strength"], curve[name], strict=False)
         if np.isfinite(value)
     ]

@@ -1,6 +1,6 @@
 """Shareable state: the page opens in the state its URL names, and "Copy link" writes such a URL.
 
-    /?kind=masking&strength=0.3&seed=5&example=7
+    /?kind=masking&strength=0.3&seed=5&example=7&models=conv,unet
 
 Every parameter is optional and checked like any other input: a bad one is
 left out with a message naming the valid values, and the rest still apply.
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from dae.comparison import DENOISERS
 from dae.kinds import NOISE_KINDS, check_noise
 
 
@@ -20,13 +21,14 @@ class SharedState:
     strength: float = 0.5
     seed: int = 0
     example: int = 7
+    models: tuple[str, ...] = DENOISERS  # the autoencoders on view
     problems: list[str] = field(default_factory=list)  # one message per parameter that was left out
 
 
 def read_query(query: Mapping[str, str], *, examples: int, max_seed: int, default: SharedState | None = None):
     """The state a URL's query names, on top of `default`; bad values are reported in `problems`, not applied."""
     state = default or SharedState()
-    state = SharedState(state.kind, state.strength, state.seed, state.example, [])
+    state = SharedState(state.kind, state.strength, state.seed, state.example, state.models, [])
     if "kind" in query:
         if query["kind"] in NOISE_KINDS:
             state.kind = query["kind"]
@@ -49,6 +51,12 @@ def read_query(query: Mapping[str, str], *, examples: int, max_seed: int, defaul
             state.example = value
         else:
             state.problems.append(f"example={query['example']!r} is not a whole number from 0 to {examples - 1}")
+    if "models" in query:
+        names = [name.strip() for name in query["models"].split(",") if name.strip()]
+        if names and all(name in DENOISERS for name in names):
+            state.models = tuple(name for name in DENOISERS if name in names)
+        else:
+            state.problems.append(f"models={query['models']!r} is not a comma-separated list of {', '.join(DENOISERS)}")
     return state
 
 
@@ -59,10 +67,11 @@ def _whole(text: str) -> int | None:
 
 # "Copy link": the page's own address with the current settings, into the clipboard and the address bar (so it
 # can be copied by hand where the clipboard is not allowed). A drawn or uploaded digit cannot travel in a URL.
-COPY_LINK_JS = """(kind, strength, seed, example) => {
+COPY_LINK_JS = """(kind, strength, seed, example, models) => {
   const query = new URLSearchParams({kind, strength: String(strength), seed: String(seed)});
   if (example !== "" && example !== null) query.set("example", example);
-  const url = window.location.origin + window.location.pathname + "?" + query.toString();
+  if (models && models.length && models.length < MODEL_COUNT) query.set("models", models.join(","));
+  const url = window.location.origin + window.location.pathname + "?" + query.toString().replace(/%2C/g, ",");
   window.history.replaceState(null, "", url);
   const button = document.querySelector("#copy-link");
   const done = (text) => { if (button) { const old = button.textContent; button.textContent = text;
@@ -74,4 +83,4 @@ COPY_LINK_JS = """(kind, strength, seed, example) => {
     done("✓ In the address bar");
   }
   return [];
-}"""
+}""".replace("MODEL_COUNT", str(len(DENOISERS)))
