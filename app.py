@@ -65,6 +65,7 @@ from ui.generate import (  # noqa: E402
 from ui.inputs import drawing_canvas, example_strip  # noqa: E402
 from ui.inside import inside_html  # noqa: E402
 from ui.panels import PANELS, curve_frame, headline, panels_html  # noqa: E402
+from ui.sessions import lazy_session_configs  # noqa: E402
 from ui.share import COPY_LINK_JS, SharedState, read_query  # noqa: E402
 from ui.train import apply_lesson, save_download, stop_training, train_part, training_events  # noqa: E402
 
@@ -530,6 +531,7 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
     return demo
 
 
+lazy_session_configs()  # an API call without a session no longer builds the whole page's config (ui/sessions.py)
 demo = build()
 demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
 try:

@@ -10,6 +10,7 @@ scripts and notebooks get exactly the same numbers.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 import warnings
@@ -65,9 +66,10 @@ class DenoisingLab:
     unet: the U-Net DAE, a third panel beside the linear and conv ones (optional);
     classifier: reads each panel's digit (optional); plain: the plain autoencoder the Inside view shows
     beside the linear DAE (optional); generator: the DigitGenerator that `generate` runs (optional).
-    workers: 2 runs the conv model (and the reading of its output) on a second thread while the calling thread
-    runs the rest; 1 runs everything on the calling thread. fused: run the conv model and the classifier as
-    `fused_form`s (TorchScript with oneDNN Graph fusion), about twice as fast here.
+    workers: 2 runs the longest model, the U-Net (else the conv), and the reading of its output on a second
+    thread while the calling thread runs the rest; 1 runs everything on the calling thread. fused: run the
+    conv models and the classifier as `fused_form`s (TorchScript with oneDNN Graph fusion), about twice as
+    fast here.
     """
 
     def __init__(
@@ -83,11 +85,12 @@ class DenoisingLab:
         generator: nn.Module | None = None,
         unet: nn.Module | None = None,
     ):
-        # On CPUs with native bfloat16 the conv model runs in bf16 with channels_last where that is faster
-        # (docs/serving.md); its outputs move by less than 0.01. The linear model is cheap: it stays in float32.
+        # On CPUs with native bfloat16 the models run in bf16 (and the conv models with channels_last) where that is
+        # faster (docs/serving.md); their outputs move by less than 0.01. The linear model's weights in bf16 are
+        # half the memory to read: 0.5 ms less per update, its outputs within 0.005 of float32's.
         self.bf16 = bf16_available() if bf16 is None else bf16
         self._dtype = torch.bfloat16 if self.bf16 else torch.float32  # of the fast forms' weights and inputs
-        self.linear = linear.eval()
+        self.linear = linear.eval()  # as trained: the Inside view and the blind chain run it
         self.classifier = classifier.eval() if classifier is not None else None  # reads the panels' digits
         # the fast forms: BatchNorm folded into the convs, channels_last, bf16 where native, and fused (fused_form);
         # each is warmed up at the batch sizes it gets: compare's and inspect's
@@ -96,6 +99,7 @@ class DenoisingLab:
         self._classifier_fast = fast(classifier, batches=(1, 3, 4, 7)) if classifier is not None else None
         self.plain = plain.eval() if plain is not None else None  # the linear architecture trained without noise
         self.generator = generator.eval() if generator is not None else None  # draws digits (dae.generation)
+        self._linear_fast = fast(linear, batches=(1, 1 + len(CURVE_STRENGTHS)))
         self.conv = conv.eval()  # as trained: the Inside view reads its layers
         self._conv_fast = fast(conv, batches=(1, 1 + len(CURVE_STRENGTHS)))
         self._conv_encoder_fast = fast(conv.encoder, batches=(1,))  # its code, for inspect
@@ -104,7 +108,8 @@ class DenoisingLab:
         # torch runs one thread per request (so that two requests share two cores); with a single visitor the
         # second core would sit idle, so the conv model, most of an update's work, runs there meanwhile
         self.workers = min(max(1, workers), 2)
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="conv") if self.workers > 1 else None
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="second") if self.workers > 1 else None
+        self._pooled = "unet" if unet is not None else "conv"  # the longest forward pass: the one on the pool
         self._curves = Recent(CURVE_CACHE_SIZE)  # (digit, kind, seed) -> the curve's points
         self._yours = Recent(YOUR_MODELS_KEPT)  # (checkpoint path, mtime) -> the visitor's model
         self._outputs = Recent(RECENT_OUTPUTS)  # (digit, kind, strength, seed) -> {model: its reconstruction}
@@ -176,26 +181,30 @@ class DenoisingLab:
         # A new curve rides along in the same batch as the current strength: one forward pass per model.
         strengths = [strength, *CURVE_STRENGTHS] if curve and cached is None else [strength]
         noisy = self._corrupt(clean, kind, strengths, seed)
-        # the conv model is the longest part: on the pool's thread (with the reading of its output), meanwhile
-        conv = self._pool.submit(self._conv_and_reading, noisy) if self._pool is not None else None
-        outputs = {"noisy": noisy, "linear": self.linear(noisy)}
+        # the models' forward passes, by name; the longest (the U-Net when there is one) runs on the pool's thread,
+        # with the reading of its output, while this thread runs the others
+        runs = {"linear": self._linear_forward, "conv": self._conv_forward}
         if self.unet is not None:
-            outputs["unet"] = self._unet_forward(noisy)
+            runs["unet"] = self._unet_forward
+        away = self._pooled if self._pool is not None else None
+        pooled = self._pool.submit(self._run_and_read, runs[away], noisy) if away else None
+        outputs = {"noisy": noisy, **{name: run(noisy) for name, run in runs.items() if name != away}}
         if curve:
             outputs["median"] = median_filter(noisy)
-        shown = ("noisy", "linear", "conv", *(("unet",) if self.unet is not None else ()))
+        shown = ("noisy", *runs)
         if yours is not None:
             outputs["yours"] = self._your_model(yours)(noisy[:1]).float()
             shown = (*shown, "yours")
         readings = {}
         if self.classifier is not None:
-            first = ["clean", *(name for name in shown if name != "conv")]
+            first = ["clean", *(name for name in shown if name != away)]
             batch = torch.cat([clean, *(outputs[name][:1] for name in first[1:])])
             readings = dict(zip(first, self._read(batch), strict=True))
-        outputs["conv"], conv_reading = conv.result() if conv is not None else self._conv_and_reading(noisy)
-        if conv_reading is not None:
-            readings["conv"] = conv_reading
-            readings = {name: readings[name] for name in ["clean", *shown]}  # in the panels' order
+        if pooled is not None:
+            outputs[away], away_reading = pooled.result()
+            if away_reading is not None:
+                readings[away] = away_reading
+                readings = {name: readings[name] for name in ["clean", *shown]}  # in the panels' order
         # the Inside view, computed next for the same input when open, starts from these
         kept = {name: outputs[name][:1].clone() for name in DENOISERS if name in outputs}
         self._outputs.put((digit_key, kind, strength, seed), kept)
@@ -269,14 +278,18 @@ class DenoisingLab:
         return read_digits(self._classifier_fast, self._fast_input(images))
 
     @torch.inference_mode()  # thread-local: the pool's thread needs it too
-    def _conv_and_reading(self, noisy: torch.Tensor) -> tuple[torch.Tensor, tuple[int, float] | None]:
-        """The conv model's outputs for `noisy`, and the classifier's reading of the first (None without one)."""
-        out = self._conv_forward(noisy)
+    def _run_and_read(self, run, noisy: torch.Tensor) -> tuple[torch.Tensor, tuple[int, float] | None]:
+        """A model's outputs for `noisy` (run: its forward pass), and the classifier's reading of the first (None
+        without a classifier)."""
+        out = run(noisy)
         return out, next(iter(self._read(out[:1])), None)
 
     @torch.inference_mode()  # thread-local: the pool's threads need it too
     def _conv_forward(self, noisy: torch.Tensor) -> torch.Tensor:
         return self._conv_fast(self._fast_input(noisy)).float().contiguous()
+
+    def _linear_forward(self, noisy: torch.Tensor) -> torch.Tensor:
+        return self._linear_fast(self._fast_input(noisy)).float().contiguous()
 
     def _unet_forward(self, noisy: torch.Tensor) -> torch.Tensor:
         return self._unet_fast(self._fast_input(noisy)).float().contiguous()
@@ -301,7 +314,7 @@ def inference_form(model: nn.Module, *, dtype: torch.dtype = torch.float32) -> n
     (identical here), without casting every weight on every call (0.2 to 0.4 ms less per call at batch 1 to 5).
     """
     if not any(isinstance(m, nn.Conv2d) for m in model.modules()):
-        return model.eval()
+        return copy.deepcopy(model).eval().to(dtype)  # nothing to fold: the weights in `dtype`
     from torch.fx.experimental.optimization import fuse
 
     return fuse(model.eval()).to(dtype=dtype, memory_format=torch.channels_last)

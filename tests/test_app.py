@@ -429,3 +429,28 @@ def test_the_link_names_the_models_on_view_and_a_bad_list_is_left_out():
     for bad in ("", "conv,resnet", ",,"):
         state = read_query({"models": bad}, examples=10, max_seed=99)
         assert state.models == ("linear", "conv", "unet") and "models=" in state.problems[0], bad
+
+
+def test_sessions_build_the_same_page_config_as_gradio_only_when_it_is_read(app_module, client, digits, tmp_path):
+    """ui/sessions.py: a new session (each plain-HTTP API call) no longer builds every block's config up front,
+    and the deep-link route still reads the same configs Gradio's own SessionState builds."""
+    from gradio.state_holder import SessionState
+
+    from ui.sessions import ORIGINAL
+
+    assert SessionState.__init__ is not ORIGINAL["__init__"]  # applied with this Gradio (checked: 6.31)
+    lazy = SessionState(app_module.demo)
+    assert lazy.config_values == {}  # nothing built yet
+    eager = SessionState.__new__(SessionState)
+    ORIGINAL["__init__"](eager, app_module.demo)
+    by_id = lambda configs: {config["id"]: config for config in configs}  # noqa: E731
+    assert by_id(lazy.components) == by_id(eager.components)
+    assert len(list(lazy.components)) > 100  # every block of the page
+
+    # an API call's session: only the blocks its event touched have a config, and the call still answers
+    *images, metrics, unet = client.predict(
+        handle_file(digit_png(tmp_path, digits[0])), "gaussian", 0.5, 3, api_name="/denoise"
+    )
+    assert metrics["seed"] == 3 and Path(unet).is_file()
+    session = app_module.demo.state_holder.session_data[client.session_hash]
+    assert 0 < len(session.config_values) < 20  # its inputs and outputs, of 113 blocks
