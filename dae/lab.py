@@ -106,7 +106,7 @@ class DenoisingLab:
         self.unet = unet.eval() if unet is not None else None  # as trained: inspect zeroes its skips
         self._unet_fast = fast(unet, batches=(1, 1 + len(CURVE_STRENGTHS))) if unet is not None else None
         # torch runs one thread per request (so that two requests share two cores); with a single visitor the
-        # second core would sit idle, so the conv model, most of an update's work, runs there meanwhile
+        # second core would sit idle, so the longest model (`_pooled`) runs there meanwhile
         self.workers = min(max(1, workers), 2)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="second") if self.workers > 1 else None
         self._pooled = "unet" if unet is not None else "conv"  # the longest forward pass: the one on the pool

@@ -24,8 +24,8 @@ from copy import copy
 
 from gradio import state_holder
 
-# sha256 of the source of SessionState.__init__ and of SessionState.components (the getter) this patch was
-# checked against: any change to either leaves Gradio as it is
+# the first 16 hex digits of the sha256 of the source of SessionState.__init__ and of its `components` getter
+# this patch was checked against: any change to either leaves Gradio as it is
 CHECKED = {
     "__init__": "1b2ea21dc42c45da",
     "components": "010247a9cb27797d",
