@@ -227,10 +227,10 @@ def generate_stream(model, steps, seed, yours):
     for step in frame_steps(result.steps)[:-1]:
         yield [gr.skip(), chain_html(result, step), gr.skip(), gr.skip(), gr.skip()]
         time.sleep(FRAME_SECONDS)
-    clear = sum(confidence >= 0.9 for _, confidence in result.readings)
+    what = "the digit it was asked for" if result.digits else "a digit"
     status = (
         f"{len(result.images)} digits in {result.steps} steps, {result.seconds:.2f} s. The classifier reads "
-        f"**{clear} of {len(result.images)}** as a digit with more than 90% confidence."
+        f"**{result.read_as_asked} of {len(result.images)}** as {what} with more than 90% confidence."
     )
     step = gr.Slider(maximum=result.steps, value=result.steps)
     yield [status, samples_html(result), result, step, scrub_html(result, 0, result.steps)]

@@ -152,6 +152,7 @@ class DenoisingLab:
             levels=chain.levels,
             seconds=seconds,
             readings=self._read(chain.images.float()),
+            digits=[] if chain.digits is None else chain.digits.tolist(),
         )
 
     @torch.inference_mode()

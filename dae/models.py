@@ -225,13 +225,19 @@ class UNet(nn.Module):
 
     noise_embedding: 0 for a blind denoiser (`UNetDAE`); otherwise the width of an embedding of the noise
     level that every block is told (the generator's denoiser, `dae.generation`). One class for both.
+    classes: with a noise embedding, the number of classes it can also be told (added to the level's embedding);
+    label `classes` means "no class", so one network is both conditional and not. 0 for none.
     """
 
-    def __init__(self, *, channels: tuple[int, ...] = (32, 64, 96), blocks: int = 1, noise_embedding: int = 0):
+    def __init__(
+        self, *, channels: tuple[int, ...] = (32, 64, 96), blocks: int = 1, noise_embedding: int = 0, classes: int = 0
+    ):
         super().__init__()
         self.config = {"channels": list(channels), "blocks": blocks, "noise_embedding": noise_embedding}
         e = noise_embedding
         self.embed = nn.Sequential(nn.Linear(1, e), nn.SiLU(), nn.Linear(e, e), nn.SiLU()) if noise_embedding else None
+        self.classes = classes
+        self.label_embed = nn.Embedding(classes + 1, e) if classes and noise_embedding else None
         self.stem = _conv_block(1, channels[0], activation=nn.SiLU)
         self.down_blocks = nn.ModuleList(
             nn.ModuleList(_UNetBlock(width, e) for _ in range(blocks)) for width in channels
@@ -250,9 +256,16 @@ class UNet(nn.Module):
         )
         self.out = nn.Conv2d(channels[0], 1, 3, padding=1)
 
-    def logits(self, x: Tensor, level: Tensor | None = None, skips: bool = True) -> Tensor:
-        """level: [N] noise levels (the generator's, as c_noise); None for a blind model."""
+    def logits(
+        self, x: Tensor, level: Tensor | None = None, skips: bool = True, labels: Tensor | None = None
+    ) -> Tensor:
+        """level: [N] noise levels (the generator's, as c_noise); None for a blind model. labels: [N] classes, or
+        `classes` for none (None: none for all), for a model built with classes."""
         emb = self.embed(level.view(-1, 1).to(x.dtype)) if self.embed is not None else None
+        if self.label_embed is not None:
+            if labels is None:
+                labels = torch.full((x.shape[0],), self.classes, dtype=torch.long, device=x.device)
+            emb = emb + self.label_embed(labels).to(emb.dtype)
         h = self.stem(x)
         kept = []
         for i, stage in enumerate(self.down_blocks):

@@ -11,7 +11,7 @@ the corrupted input itself with target="noisy" (a model that learns to copy
 the noise). kinds=() trains a plain autoencoder: no noise at all. With labels,
 the model is a classifier and the loss is cross-entropy against them. A model
 with a `diffusion_loss` (the generator, `dae.generation`) draws its own noise
-levels and gives its own loss. After
+levels and gives its own loss, told the labels if there are any. After
 every epoch the model is saved to `out` (config.json + model.safetensors) and
 the full training state (optimizer, scheduler, RNG, history) to
 `out + ".state.pt"`, both atomically, so `resume=True` continues from the last
@@ -157,8 +157,8 @@ def fit(
     """
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; valid targets: {', '.join(TARGETS)}")
-    classify = train_labels is not None
     diffusion = hasattr(model, "diffusion_loss")  # a generator's denoiser (dae.generation), trained at every level
+    classify = train_labels is not None and not diffusion  # a generator takes the labels as what it is told
     torch.manual_seed(seed)
     device = torch.device(device)
     bf16 = (bf16_available() if bf16 is None else bf16) and device.type == "cpu"
@@ -224,7 +224,11 @@ def fit(
                 noisy = noisy.contiguous(memory_format=torch.channels_last)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 # a generator draws its own noise levels and gives its own loss (dae.generation)
-                output = model.diffusion_loss(clean, generator) if diffusion else model.logits(noisy)
+                if diffusion:
+                    labels = train_labels[rows] if train_labels is not None else None
+                    output = model.diffusion_loss(clean, generator, labels)
+                else:
+                    output = model.logits(noisy)
             if diffusion:
                 objective = output.float()
             elif classify:

@@ -19,12 +19,12 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 
 from gradio_http import PYTHON, call, file_data, percentile, start_server, upload  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_STEPS = {"generator": 18, "conv": 100, "linear": 100}  # dae.samples.DEFAULT_STEPS; no torch here
+from dae.samples import DEFAULT_STEPS  # noqa: E402 - no torch in it: this process stays light
 
 
 def timed(function, *args) -> float:
@@ -51,7 +51,7 @@ def main() -> None:
             generate("generator", seed)
             generate("conv", seed)
             denoise(seed)
-        for model in DEFAULT_STEPS:
+        for model in ("generator", "conv", "linear"):  # not "yours": the API has no model of yours
             times = [timed(generate, model, 1000 + seed) for seed in range(args.generations)]
             goal = "   (goal: p50 at most 2000 ms)" if model == "generator" else ""
             print(line(f"{model}, 16 digits", times) + goal)

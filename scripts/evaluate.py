@@ -270,7 +270,7 @@ def generation_results(checkpoints: Path, classifier, images: torch.Tensor, seed
             chain = sample(model, GENERATION_SAMPLES, steps, seed, keep=0)
         else:
             chain = blind_chain(model, GENERATION_SAMPLES, steps, seed, keep=0)
-        report = sample_report(classifier, chain.images, reference)
+        report = sample_report(classifier, chain.images, reference, chain.digits)
         out["models"][name] = {"steps": steps, "seconds": time.perf_counter() - tick, **report}
         print(f"  generation, {name}: {report['confident']:.1%} confident, Fréchet {report['frechet']:.2f}")
     return out
@@ -278,18 +278,20 @@ def generation_results(checkpoints: Path, classifier, images: torch.Tensor, seed
 
 def generation_table(results: dict) -> str:
     lines = [
-        "| model | steps | read with confidence > 0.9 | rarest class | Fréchet distance | "
+        "| model | steps | read with confidence > 0.9 | as the digit asked | rarest class | Fréchet distance | "
         + " | ".join(f"{d}" for d in range(10))
         + " |",
-        "|---|---|---|---|---|" + "---|" * 10,
+        "|---|---|---|---|---|---|" + "---|" * 10,
     ]
     for name, row in results["models"].items():
         classes = row["classes"]
+        asked = f"{row['as_asked']:.1%}" if "as_asked" in row else "(not told)"
         lines.append(
-            f"| {name} | {row['steps']} | {row['confident']:.1%} | {min(classes):.1%} ({classes.index(min(classes))}) "
+            f"| {name} | {row['steps']} | {row['confident']:.1%} | {asked} "
+            f"| {min(classes):.1%} ({classes.index(min(classes))}) "
             f"| {row['frechet']:.2f} | " + " | ".join(f"{share:.1%}" for share in classes) + " |"
         )
-    lines.append(f"| real test digits (the floor) | | | | {results['floor']:.2f} |" + " |" * 10)
+    lines.append(f"| real test digits (the floor) | | | | | {results['floor']:.2f} |" + " |" * 10)
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
@@ -78,10 +79,11 @@ DEFAULTS = {
         "kinds": NOISE_KINDS,
         "clean_share": 0.5,  # and half of them clean, to keep its accuracy on clean digits
     },
-    # a U-Net told the noise level, trained on Gaussian noise at every level (dae.generation); no augmentation:
-    # what it draws is what it saw
+    # a U-Net told the noise level and the digit, trained on Gaussian noise at every level (dae.generation); no
+    # augmentation: what it draws is what it saw
     "generator": {
-        "build": DigitGenerator,
+        "build": partial(DigitGenerator, classes=10),
+        "labels": True,  # told the digit (dropped a tenth of the time), for classifier-free guidance
         "epochs": 45,  # about 12.5 s an epoch here: under the 10 minutes a shipped model may take
         "lr": 2e-3,
         "batch_size": 128,
@@ -212,6 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in GROUPS.get(args.model, [args.model]):
         settings = DEFAULTS[name]
         classify = name == "classifier"
+        labelled = classify or settings.get("labels", False)
         kinds = settings["kinds"] if args.kinds is None else tuple(args.kinds)
         torch.manual_seed(args.seed)  # the initial weights, too, come from --seed
         model = settings["build"]()
@@ -259,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
             pixel_shift=0.0 if args.no_augment else pixel_shift,
             kinds=kinds,
             target=args.target,
-            train_labels=train_labels if classify else None,
+            train_labels=train_labels if labelled else None,
             val_labels=val_labels if classify else None,
             device=device,
             metadata={

@@ -30,6 +30,13 @@ def train_digits() -> torch.Tensor:
     return images
 
 
+@pytest.fixture(scope="session")
+def train_labels() -> torch.Tensor:
+    """The labels of `train_digits`."""
+    _, labels = load_dataset("mnist", train=True, root=FIXTURES)
+    return labels
+
+
 def seeded(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 

@@ -22,6 +22,10 @@ from PIL import Image
 sys.path.insert(0, str(ROOT / "scripts"))
 from chromium import CHROMIUM, FLAGS  # noqa: E402
 
+from dae.samples import DEFAULT_STEPS  # noqa: E402
+
+STEPS = DEFAULT_STEPS["generator"]  # the Generate part's default steps
+
 TIMEOUT = 20_000  # ms: generous; an update shows within a tenth of a second here, the first page load takes longer
 
 
@@ -406,6 +410,17 @@ def test_a_short_training_moves_the_curve_and_adds_a_panel_all_on_view(browser, 
     assert len(wait_for_new_panels(page, before)) == 6
     assert on_screen(page, "#panels figure"), "a panel is out of view at 1280x900"
     page.screenshot(path=str(ARTIFACTS / "11-six-panels.png"))
+    # and on a phone: the same session, its model kept, the window narrowed
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.click("#sketch button[data-tool=clear]")
+    before = panel_sources(page)
+    draw_a_seven(page)
+    assert len(wait_for_new_panels(page, before)) == 6
+    for selector in ("#sketch canvas", "#panels figure"):
+        assert on_screen(page, selector), f"{selector} is out of view at 390x844 with six panels"
+    page.screenshot(path=str(ARTIFACTS / "11-six-panels-phone.png"))
     assert_no_error_toast(page)
 
 
@@ -432,7 +447,7 @@ def test_generate_plays_the_chain_then_shows_sixteen_digits_and_scrubs_one(brows
             timeout=60_000,
         )
         frames = page.evaluate("[...window.framesSeen]")
-        assert len(frames) >= 3 and frames[0].startswith("Step 0 of 18"), frames  # from noise, step by step
+        assert len(frames) >= 3 and frames[0].startswith(f"Step 0 of {STEPS}"), frames  # from noise, step by step
         captions = page.eval_on_selector_all("#generate-samples figcaption", "c => c.map(e => e.textContent)")
         assert len(captions) == 16 and all("reads" in c or "no clear digit" in c for c in captions), captions
         assert "of 16" in page.inner_text("#generate-status")
@@ -442,7 +457,7 @@ def test_generate_plays_the_chain_then_shows_sixteen_digits_and_scrubs_one(brows
         number.fill("3")
         number.press("Enter")
         page.wait_for_function("src => document.querySelector('#generate-scrub img.big').src !== src", arg=scrub)
-        assert "step 3 of 18" in page.inner_text("#generate-scrub")
+        assert f"step 3 of {STEPS}" in page.inner_text("#generate-scrub")
         page.locator("#generate-section").scroll_into_view_if_needed()
         if name:
             page.screenshot(path=str(ARTIFACTS / name), full_page=True)

@@ -28,8 +28,9 @@ NOTE = (
     "A denoiser's output is its best guess of the clean digit, so the step from input to output points towards "
     "more digit-like images (the *score* of the data), and taking that step again and again from pure noise while "
     "the noise shrinks draws a digit: that is how diffusion models work. The **generator** is told the noise level "
-    "(σ falls on the schedule of Karras et al. 2022, with their deterministic sampler); the **blind DAEs** are not, "
-    "so their chain corrupts with salt and pepper from 1 down to 0 and denoises in turn (Bengio et al. 2013)."
+    "(σ falls on the schedule of Karras et al. 2022, with their deterministic sampler) and a digit to draw, picked "
+    "at random (guided towards it, Ho and Salimans 2022); the **blind DAEs** are told neither, so their chain "
+    "corrupts with salt and pepper from 1 down to 0 and denoises in turn (Bengio et al. 2013)."
 )
 
 
@@ -77,11 +78,13 @@ def default_steps(model: str) -> int:
     return DEFAULT_STEPS.get(model, DEFAULT_STEPS["generator"])
 
 
-def _tiles(images: np.ndarray, captions: list[str]) -> str:
+def _tiles(images: np.ndarray, captions: list[str], asked: list[int] | None = None) -> str:
+    asked = asked or [None] * len(images)
     tiles = "".join(
-        f'<figure><img src="{png_data_url(image / 255)}" alt="sample {i + 1}"><figcaption>{caption}</figcaption>'
+        f'<figure><img src="{png_data_url(image / 255)}" '
+        f'alt="sample {i + 1}{"" if digit is None else f", asked for a {digit}"}"><figcaption>{caption}</figcaption>'
         "</figure>"
-        for i, (image, caption) in enumerate(zip(images, captions, strict=True))
+        for i, (image, caption, digit) in enumerate(zip(images, captions, asked, strict=True))
     )
     return f'<div class="generate-grid">{tiles}</div>'
 
@@ -92,7 +95,11 @@ def samples_html(result: Generation | None) -> str:
         return '<p class="generate-empty">Generated digits appear here.</p>'
     shown = result.images[:SHOWN]
     captions = [reading_text(reading) for reading in result.readings[:SHOWN]] or [""] * len(shown)
-    return _tiles(shown, captions)
+    asked = result.digits[:SHOWN]
+    for i, digit in enumerate(asked):
+        if result.readings and result.readings[i][0] != digit:  # drawn, but not as the digit it was asked for
+            captions[i] += f' <span class="flip" title="the generator was asked for a {digit}">asked {digit}</span>'
+    return _tiles(shown, captions, asked)
 
 
 def level_text(result: Generation, step: int) -> str:
@@ -145,6 +152,7 @@ def generation_metrics(result: Generation) -> dict:
         "steps": result.steps,
         "seconds": round(result.seconds, 4),
         "labels": [label for label, _ in readings],
+        "digits": result.digits,  # what the generator was asked to draw; [] for a blind chain
         "confidences": [round(confidence, 4) for _, confidence in readings],
     }
 
