@@ -219,9 +219,13 @@ class UNet(nn.Module):
 
     channels: maps at each scale from 28x28 down, each further entry halving the resolution (the default's
     three: 28, 14, 7). At every scale the encoder runs `blocks` residual blocks and keeps its maps; a strided
-    conv goes down a scale. The decoder comes back up with a conv and nearest upsampling, *adds* the maps kept
+    conv goes down a scale. The decoder comes back up with a conv and nearest upsampling, takes in the maps kept
     at that scale (the skip connection), and runs its own residual blocks. `skips=False` in `logits` zeroes
     every skip: what the decoder makes of the bottleneck alone (the Inside view shows it).
+
+    merge: how a skip joins the decoder. "add" sums the kept maps into the upsampled ones; "concat" stacks the
+    two and mixes them with a 1x1 conv (Ronneberger et al.'s way), which lets the decoder weigh what comes
+    across against what came up, per channel (the blind DAE's, docs/experiments.md, 2026-12-05).
 
     noise_embedding: 0 for a blind denoiser (`UNetDAE`); otherwise the width of an embedding of the noise
     level that every block is told (the generator's denoiser, `dae.generation`). One class for both.
@@ -230,9 +234,17 @@ class UNet(nn.Module):
     """
 
     def __init__(
-        self, *, channels: tuple[int, ...] = (32, 64, 96), blocks: int = 1, noise_embedding: int = 0, classes: int = 0
+        self,
+        *,
+        channels: tuple[int, ...] = (32, 64, 96),
+        blocks: int = 1,
+        noise_embedding: int = 0,
+        classes: int = 0,
+        merge: str = "add",
     ):
         super().__init__()
+        if merge not in ("add", "concat"):
+            raise ValueError(f'merge must be "add" or "concat", not {merge!r}')
         self.config = {"channels": list(channels), "blocks": blocks, "noise_embedding": noise_embedding}
         e = noise_embedding
         self.embed = nn.Sequential(nn.Linear(1, e), nn.SiLU(), nn.Linear(e, e), nn.SiLU()) if noise_embedding else None
@@ -255,6 +267,7 @@ class UNet(nn.Module):
             nn.ModuleList(_UNetBlock(width, e) for _ in range(blocks)) for width in channels[:-1]
         )
         self.out = nn.Conv2d(channels[0], 1, 3, padding=1)
+        self.merge = nn.ModuleList(nn.Conv2d(2 * w, w, 1) for w in channels[:-1]) if merge == "concat" else None
 
     def logits(
         self, x: Tensor, level: Tensor | None = None, skips: bool = True, labels: Tensor | None = None
@@ -278,7 +291,9 @@ class UNet(nn.Module):
             h = block(h, emb)
         for i in reversed(range(len(self.ups))):
             h = self.ups[i](h)
-            if skips:
+            if self.merge is not None:  # zeroed skips still go through the 1x1 conv, which also mixes h
+                h = self.merge[i](torch.cat([h, kept[i] if skips else torch.zeros_like(h)], 1))
+            elif skips:
                 h = h + kept[i]
             for block in self.up_blocks[i]:
                 h = block(h, emb)
@@ -286,11 +301,12 @@ class UNet(nn.Module):
 
 
 class UNetDAE(UNet):
-    """The blind U-Net denoising autoencoder: `UNet` with no noise level, ending in a sigmoid like the others."""
+    """The blind U-Net denoising autoencoder: `UNet` with no noise level, ending in a sigmoid like the others.
+    Its skips are concatenated by default (see `UNet`'s merge)."""
 
-    def __init__(self, *, channels: tuple[int, ...] = (32, 64, 96), blocks: int = 1):
-        super().__init__(channels=channels, blocks=blocks)
-        self.config = {"channels": list(channels), "blocks": blocks}
+    def __init__(self, *, channels: tuple[int, ...] = (32, 64, 96), blocks: int = 1, merge: str = "concat"):
+        super().__init__(channels=channels, blocks=blocks, merge=merge)
+        self.config = {"channels": list(channels), "blocks": blocks, "merge": merge}
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.sigmoid(self.logits(x))

@@ -153,14 +153,21 @@ def test_the_fused_form_gives_the_same_outputs_and_falls_back(digits, monkeypatc
     assert isinstance(fused_form(ConvDAE().eval()), torch.jit.ScriptModule)  # and with the real one, fused
 
 
-def test_the_unet_carries_its_encoder_maps_across_and_can_be_run_without_them(digits):
+@pytest.mark.parametrize("merge", ["concat", "add"])
+def test_the_unet_carries_its_encoder_maps_across_and_can_be_run_without_them(digits, merge):
     torch.manual_seed(0)
-    model = UNetDAE(channels=(8, 16, 24)).eval()
+    model = UNetDAE(channels=(8, 16, 24), merge=merge).eval()
     with torch.no_grad():
         out, alone = model(digits[:4]), model.without_skips(digits[:4])
         assert out.shape == alone.shape == (4, 1, 28, 28) and not torch.allclose(out, alone)
         assert torch.allclose(alone, torch.sigmoid(model.logits(digits[:4], skips=False)))
-    assert model.config == {"channels": [8, 16, 24], "blocks": 1}
+    assert model.config == {"channels": [8, 16, 24], "blocks": 1, "merge": merge}
+    assert (model.merge is None) == (merge == "add")  # concat mixes the two with a 1x1 conv per scale
+
+
+def test_a_unet_names_the_merges_it_knows():
+    with pytest.raises(ValueError, match='"add" or "concat"'):
+        UNetDAE(merge="sum")
 
 
 def test_a_unet_checkpoint_round_trips(tmp_path, digits):
