@@ -410,6 +410,19 @@ def test_a_short_training_moves_the_curve_and_adds_a_panel_all_on_view(browser, 
     assert len(wait_for_new_panels(page, before)) == 6
     assert on_screen(page, "#panels figure"), "a panel is out of view at 1280x900"
     page.screenshot(path=str(ARTIFACTS / "11-six-panels.png"))
+    # and on a phone: the canvas and all six panels together, after drawing
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.click("#sketch button[data-tool=clear]")
+    before = panel_sources(page)
+    draw_a_seven(page)
+    assert len(wait_for_new_panels(page, before)) == 6
+    for selector in ("#sketch canvas", "#panels figure"):
+        assert on_screen(page, selector), f"{selector} is out of view at 390x844 with six panels"
+    page.screenshot(path=str(ARTIFACTS / "11-six-panels-phone.png"))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone after training ({width}px wide)"
     assert_no_error_toast(page)
 
 
