@@ -245,7 +245,13 @@ class UNet(nn.Module):
         super().__init__()
         if merge not in ("add", "concat"):
             raise ValueError(f'merge must be "add" or "concat", not {merge!r}')
-        self.config = {"channels": list(channels), "blocks": blocks, "noise_embedding": noise_embedding}
+        self.config = {
+            "channels": list(channels),
+            "blocks": blocks,
+            "noise_embedding": noise_embedding,
+            "classes": classes,
+            "merge": merge,
+        }
         e = noise_embedding
         self.embed = nn.Sequential(nn.Linear(1, e), nn.SiLU(), nn.Linear(e, e), nn.SiLU()) if noise_embedding else None
         self.classes = classes
