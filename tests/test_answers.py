@@ -68,6 +68,9 @@ def test_the_headline_names_the_winner_the_gap_and_whether_ssim_agrees():
     text = headline(comparison(22.0, 20.0, linear_ssim=0.7, conv_ssim=0.9))
     assert "<strong>linear</strong>" in text and "+2.0 dB" in text and "SSIM prefers the convolutional" in text
     assert "tie" in headline(comparison(20.0, 20.01))
+    # a close win is told in two decimals: the two figures and the gap do not contradict each other
+    text = headline(comparison(19.37, 19.43))
+    assert "PSNR <strong>19.43</strong> against 19.37 dB" in text and "+0.06 dB" in text, text
 
 
 def test_each_panel_carries_its_own_image_and_scores():

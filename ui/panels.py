@@ -51,8 +51,8 @@ RULE = (
 )
 
 
-def db(value: float) -> str:
-    return "∞" if math.isinf(value) else f"{value:.1f}"
+def db(value: float, digits: int = 1) -> str:
+    return "∞" if math.isinf(value) else f"{value:.{digits}f}"
 
 
 def on_view(result: Comparison, models=DENOISERS) -> tuple[str, ...]:
@@ -83,10 +83,12 @@ def headline(result: Comparison, models=DENOISERS) -> str:
     else:
         runner = others[0]
         win, lose = scores[best], scores[runner]
+        # a close win in two decimals, so the sentence never reads "19.4 against 19.4 dB (+0.1 dB)"
+        digits = 1 if db(win["psnr"]) != db(lose["psnr"]) else 2
         text = (
             f"The <strong>{MODEL_NAMES[best]}</strong> autoencoder is closest to the clean digit: "
-            f"PSNR <strong>{db(win['psnr'])}</strong> against {db(lose['psnr'])} dB for the {MODEL_NAMES[runner]} "
-            f"one (<strong>+{win['psnr'] - lose['psnr']:.1f} dB</strong>)"
+            f"PSNR <strong>{db(win['psnr'], digits)}</strong> against {db(lose['psnr'], digits)} dB for the "
+            f"{MODEL_NAMES[runner]} one (<strong>+{win['psnr'] - lose['psnr']:.{digits}f} dB</strong>)"
             + "".join(f" and {db(scores[name]['psnr'])} for the {MODEL_NAMES[name]} one" for name in others[1:])
             + "."
         )
