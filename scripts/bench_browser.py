@@ -6,10 +6,15 @@ Headless Chromium (Debian's, never a downloaded one) draws with the mouse on
 the app's canvas and on a bare Gradio app that has the same canvas and a change
 event that only returns a tiny inline image: the floor of any canvas in Gradio.
 Each stroke is drawn over about half a second on a cleared canvas; the time is
-from pointer-up to the last change of the panels after it (the answer to the
-finished stroke, not an earlier one sent mid-stroke), seen by a
-MutationObserver in the page. A stroke with no change within 3 s counts as
-unanswered. Also counts the answers that arrived while the stroke was drawn.
+from pointer-up to the last change of the panels after the canvas sent the
+finished drawing (the answer to the finished stroke, not an earlier one sent
+mid-stroke), seen by a MutationObserver in the page. The finished drawing is
+sent at pointer-up, or earlier when the throttled send after the last pointer
+move already carried it: pointer-up then sends the same value, which fires no
+change event, and the answer may be on view before the pointer lifts (counted
+as 0 ms, and shown as "on view at pointer-up"). A stroke with no such change
+within 3 s counts as unanswered. Also counts the answers that arrived while
+the stroke was drawn.
 """
 
 from __future__ import annotations
@@ -38,10 +43,12 @@ with gr.Blocks(analytics_enabled=False) as demo:
 demo.queue().launch()
 """
 WATCH = """() => {
-  window.marks = {up: [], down: [], change: []};
+  window.marks = {up: [], down: [], move: [], sent: [], change: []};
   const canvas = document.querySelector('#sketch canvas');
   canvas.addEventListener('pointerup', () => marks.up.push(performance.now()), true);
   canvas.addEventListener('pointerdown', () => marks.down.push(performance.now()), true);
+  canvas.addEventListener('pointermove', () => marks.move.push(performance.now()), true);
+  document.addEventListener('dae-drawn', () => marks.sent.push(performance.now()));  // ui/canvas.js, each send
   // a change is a new set of result images (Gradio's own status classes also mutate the subtree: not counted)
   const panels = document.querySelector('#panels');
   const shown = () => [...panels.querySelectorAll('img')].map(image => image.src + image.alt).join();
@@ -80,7 +87,7 @@ def measure(browser, url: str, strokes: int, ready: str) -> dict:
     page.wait_for_selector(ready)
     page.wait_for_timeout(1000)
     page.evaluate(WATCH)
-    latencies, during, unanswered = [], [], 0
+    latencies, during, unanswered, early = [], [], 0, 0
     for i in range(strokes + 1):  # the first stroke after load is a warm-up
         if page.locator("#sketch button[data-tool=clear]").is_enabled():
             page.click("#sketch button[data-tool=clear]")
@@ -89,16 +96,19 @@ def measure(browser, url: str, strokes: int, ready: str) -> dict:
         page.wait_for_timeout(QUIET_MS)
         marks = page.evaluate("marks")
         down, up = marks["down"][-1], marks["up"][-1]
-        after = [t for t in marks["change"] if up < t <= up + QUIET_MS]
+        # the first send after the last move carries the finished drawing (pointer-up's, or the throttle's)
+        finished = min(t for t in marks["sent"] if t >= marks["move"][-1])
+        after = [t for t in marks["change"] if finished < t <= up + QUIET_MS]
         if i == 0:
             continue
         during.append(sum(down < t <= up for t in marks["change"]))
         if after:
-            latencies.append(max(after) - up)
+            latencies.append(max(0.0, max(after) - up))
+            early += max(after) <= up
         else:
             unanswered += 1
     page.close()
-    return {"latencies": latencies, "during": during, "unanswered": unanswered}
+    return {"latencies": latencies, "during": during, "unanswered": unanswered, "early": early}
 
 
 def main() -> None:
@@ -130,6 +140,7 @@ def main() -> None:
         shown = f"p50 {percentile(times, 50):6.1f} ms   p95 {percentile(times, 95):6.1f} ms" if times else "no answers"
         print(
             f"{name:<16} pointer-up to panels: {shown}   answered {answered}/{answered + result['unanswered']} strokes"
+            f" ({result['early']} on view at pointer-up)"
             f"   answers while drawing: median {sorted(result['during'])[len(result['during']) // 2]} per stroke"
         )
     app_p50 = percentile(results["dae-lab"]["latencies"], 50)
