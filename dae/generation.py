@@ -25,7 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from .metrics import frechet_distance
-from .models import UNet
+from .models import Configured, UNet
 from .noise import corrupt
 from .samples import CHAIN_SAMPLES, CONFIDENT, DEFAULT_STEPS
 
@@ -47,7 +47,7 @@ def _preconditioning(s: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     return c_skip, c_out, c_in
 
 
-class DigitGenerator(nn.Module):
+class DigitGenerator(Configured):
     """A denoiser told the noise level: D(x; σ) ≈ the clean digit under x = digit + σ·n, at every σ.
 
     A `UNet` with a noise-level embedding, wrapped in EDM's preconditioning (Karras et al. 2022, section 5):
@@ -69,13 +69,6 @@ class DigitGenerator(nn.Module):
         label_dropout: float = 0.1,
     ):
         super().__init__()
-        self.config = {
-            "channels": list(channels),
-            "blocks": blocks,
-            "noise_embedding": noise_embedding,
-            "classes": classes,
-            "label_dropout": label_dropout,
-        }
         self.classes, self.label_dropout = classes, label_dropout
         self.net = UNet(channels=channels, blocks=blocks, noise_embedding=noise_embedding, classes=classes)
 

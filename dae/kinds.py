@@ -49,6 +49,8 @@ def check_noise(kind: str, strength: float) -> float:
     return value
 
 
+TARGETS = ("clean", "noisy")  # what a training loss compares the output with: a DAE, or a model that copies the noise
+
 MAX_SEED = 2**31 - 1  # noise seeds: what torch.Generator.manual_seed takes on every platform we serve
 
 

@@ -182,30 +182,7 @@ class DenoisingLab:
         # A new curve rides along in the same batch as the current strength: one forward pass per model.
         strengths = [strength, *CURVE_STRENGTHS] if curve and cached is None else [strength]
         noisy = self._corrupt(clean, kind, strengths, seed)
-        # the models' forward passes, by name; the longest (the U-Net when there is one) runs on the pool's thread,
-        # with the reading of its output, while this thread runs the others
-        runs = {"linear": self._linear_forward, "conv": self._conv_forward}
-        if self.unet is not None:
-            runs["unet"] = self._unet_forward
-        away = self._pooled if self._pool is not None else None
-        pooled = self._pool.submit(self._run_and_read, runs[away], noisy) if away else None
-        outputs = {"noisy": noisy, **{name: run(noisy) for name, run in runs.items() if name != away}}
-        if curve:
-            outputs["median"] = median_filter(noisy)
-        shown = ("noisy", *runs)
-        if yours is not None:
-            outputs["yours"] = self._your_model(yours)(noisy[:1]).float()
-            shown = (*shown, "yours")
-        readings = {}
-        if self.classifier is not None:
-            first = ["clean", *(name for name in shown if name != away)]
-            batch = torch.cat([clean, *(outputs[name][:1] for name in first[1:])])
-            readings = dict(zip(first, self._read(batch), strict=True))
-        if pooled is not None:
-            outputs[away], away_reading = pooled.result()
-            if away_reading is not None:
-                readings[away] = away_reading
-                readings = {name: readings[name] for name in ["clean", *shown]}  # in the panels' order
+        outputs, shown, readings = self._denoise_and_read(clean, noisy, yours, median=curve)
         # the Inside view, computed next for the same input when open, starts from these
         kept = {name: outputs[name][:1].clone() for name in DENOISERS if name in outputs}
         self._outputs.put((digit_key, kind, strength, seed), kept)
@@ -233,6 +210,35 @@ class DenoisingLab:
             yours=outputs["yours"][0, 0].numpy() if yours is not None else None,
             unet=outputs["unet"][0, 0].numpy() if "unet" in outputs else None,
         )
+
+    def _denoise_and_read(self, clean, noisy, yours: str | None, median: bool) -> tuple[dict, tuple, dict]:
+        """Every model's output for `noisy` (and the median filter's, with `median`), the names of the panels in
+        their order, and the classifier's reading of the clean digit and of each panel's first image."""
+        # the models' forward passes, by name; the longest (the U-Net when there is one) runs on the pool's thread,
+        # with the reading of its output, while this thread runs the others
+        runs = {"linear": self._linear_forward, "conv": self._conv_forward}
+        if self.unet is not None:
+            runs["unet"] = self._unet_forward
+        away = self._pooled if self._pool is not None else None
+        pooled = self._pool.submit(self._run_and_read, runs[away], noisy) if away else None
+        outputs = {"noisy": noisy, **{name: run(noisy) for name, run in runs.items() if name != away}}
+        if median:
+            outputs["median"] = median_filter(noisy)
+        shown = ("noisy", *runs)
+        if yours is not None:
+            outputs["yours"] = self._your_model(yours)(noisy[:1]).float()
+            shown = (*shown, "yours")
+        readings = {}
+        if self.classifier is not None:
+            first = ["clean", *(name for name in shown if name != away)]
+            batch = torch.cat([clean, *(outputs[name][:1] for name in first[1:])])
+            readings = dict(zip(first, self._read(batch), strict=True))
+        if pooled is not None:
+            outputs[away], away_reading = pooled.result()
+            if away_reading is not None:
+                readings[away] = away_reading
+                readings = {name: readings[name] for name in ["clean", *shown]}  # in the panels' order
+        return outputs, shown, readings
 
     def _your_model(self, path: str) -> nn.Module:
         """A live-trained model, loaded once per checkpoint file (the few most recent are kept)."""

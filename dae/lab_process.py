@@ -25,14 +25,12 @@ from __future__ import annotations
 
 import os
 import queue
-import signal
-import socket
-import subprocess
 import sys
 import threading
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .spawn import child_connections, spawn
 
 if TYPE_CHECKING:  # not at run time: numpy's import would delay the child's start
     import numpy as np
@@ -41,7 +39,6 @@ if TYPE_CHECKING:  # not at run time: numpy's import would delay the child's sta
     from .inside import Inside
 
 SERVED = ("compare", "inspect", "generate")  # the DenoisingLab methods the child runs for the web server
-PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)  # so the child finds `dae` from any working folder
 
 
 class LabError(RuntimeError):
@@ -64,19 +61,11 @@ class LabProcess:
 
     def _start(self) -> None:
         # one more connection than slots: generations have their own, so a comparison never waits behind one
-        pairs = [socket.socketpair() for _ in range(self.slots + 1)]
-        fds = [theirs.fileno() for _, theirs in pairs]
-        path = os.pathsep.join(filter(None, [PACKAGE_PARENT, os.environ.get("PYTHONPATH")]))
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "dae.lab_process", self.folder, str(self.threads), *map(str, fds)],
-            pass_fds=fds,
-            env={**os.environ, "PYTHONPATH": path},
-        )
+        self._process, connections = spawn("dae.lab_process", self.folder, str(self.threads), count=self.slots + 1)
         self._free: queue.Queue[Connection] = queue.Queue()
         self._generating: queue.Queue[Connection] = queue.Queue()
-        for i, (ours, theirs) in enumerate(pairs):
-            theirs.close()
-            (self._free if i < self.slots else self._generating).put(Connection(ours.detach()))
+        for i, connection in enumerate(connections):
+            (self._free if i < self.slots else self._generating).put(connection)
         self._ready = False
 
     def wait_ready(self) -> None:
@@ -210,9 +199,7 @@ def _load(folder: str, threads: int):
         raise LabError(str(error)) from None
 
 
-def _serve(folder: str, threads: int, fds: list[int]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the web server; we stop when it closes on us
-    connections = [Connection(fd) for fd in fds]
+def _serve(folder: str, threads: int, connections: list[Connection]) -> None:
     try:
         lab, hello = _load(folder, threads), ("ready", None)
     except LabError as error:
@@ -250,4 +237,4 @@ def _answer(lab, connection: Connection) -> None:
 
 
 if __name__ == "__main__":
-    _serve(sys.argv[1], int(sys.argv[2]), [int(fd) for fd in sys.argv[3:]])
+    _serve(sys.argv[1], int(sys.argv[2]), child_connections(sys.argv[3:]))

@@ -27,8 +27,6 @@ from __future__ import annotations
 import io
 import math
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,10 +37,10 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from .kinds import NOISE_KINDS, check_noise, check_seed
+from .kinds import NOISE_KINDS, TARGETS, check_noise, check_seed
+from .spawn import child_connections, spawn
 
 ARCHITECTURES = ("linear", "conv")
-TARGETS = ("clean", "noisy")
 MAX_SECONDS = {"cpu": 30.0, "gpu": 120.0}  # the time cap per training, by where it runs
 # torch threads of a training process: two cores give 1.3 to 1.4 times the epochs of one (docs/experiments.md);
 # at the lowest priority, the page's denoising still comes first (scripts/bench_train.py measures it)
@@ -51,7 +49,6 @@ DATA_FILE = Path(__file__).resolve().parent.parent / "assets" / "mnist-train.npz
 SCORE_STRENGTH = 0.5  # the metrics: every kind at this strength
 SHOWN = 6  # held-out digits whose reconstructions are shown while training, one per noise kind
 CURVE_DIGITS = 100  # held-out digits per kind scored after every epoch for the live curve (all of them at the end)
-PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
 
 class TrainingError(RuntimeError):
@@ -109,18 +106,34 @@ def check_training(
     return TrainingRequest(architecture, kinds, max_strength, target, seconds, check_seed(seed))
 
 
+# the small models the page trains, as their constructors' arguments: of 8 linear shapes from 256-64 to 2048-256,
+# 768-192 is the smallest that ties the best in 20 s
+SHAPES = {
+    "linear": {"hidden": (768,), "bottleneck": 192},
+    "conv": {"channels": (16, 32, 64), "blocks": (0, 1, 1), "code_channels": 16},
+}
+
+
 def build_model(architecture: str):
-    """The small models the page trains: 784-768-192-768-784, and a conv DAE with a 16x7x7 code."""
+    """The small model the page trains for `architecture` (see SHAPES)."""
     from .models import ConvDAE, LinearDAE
 
-    if architecture == "linear":  # of 8 shapes from 256-64 to 2048-256, the smallest that ties the best in 20 s
-        return LinearDAE(hidden=(768,), bottleneck=192)
-    return ConvDAE(channels=(16, 32, 64), blocks=(0, 1, 1), code_channels=16)
+    return (LinearDAE if architecture == "linear" else ConvDAE)(**SHAPES[architecture])
 
 
-SETTINGS = {  # per architecture: batch size, peak learning rate, and no augmentation (seconds do not overfit)
-    "linear": {"batch_size": 256, "lr": 4e-3, "augmentation": 0},
-    "conv": {"batch_size": 64, "lr": 3e-3, "augmentation": 0},
+def shape_text(architecture: str) -> str:
+    """The live model's shape in words, without building it: '784-768-192-768-784', '16×7×7 code'."""
+    shape = SHAPES[architecture]
+    if architecture == "linear":
+        widths = [*shape["hidden"], shape["bottleneck"], *reversed(shape["hidden"])]
+        return "-".join(map(str, [784, *widths, 784]))
+    side = 28 // 2 ** (len(shape["channels"]) - 1)  # each further scale halves the resolution
+    return f"{shape['code_channels']}×{side}×{side} code"
+
+
+SETTINGS = {  # per architecture: batch size and peak learning rate
+    "linear": {"batch_size": 256, "lr": 4e-3},
+    "conv": {"batch_size": 64, "lr": 3e-3},
 }
 
 
@@ -184,7 +197,7 @@ def _train(request: TrainingRequest, device: str, should_stop, every: float, dat
     import torch
 
     from .checkpoint import save_model
-    from .noise import corrupt
+    from .tasks import Denoising
     from .training import fit, pick_device
 
     device = pick_device(device)
@@ -192,63 +205,26 @@ def _train(request: TrainingRequest, device: str, should_stop, every: float, dat
     torch.manual_seed(request.seed)
     model = build_model(request.architecture)
     scored = _score_set(test)  # {kind: (clean, noisy)}: all 500 held-out digits
-    curve_set = {kind: (c[:CURVE_DIGITS], n[:CURVE_DIGITS]) for kind, (c, n) in scored.items()}
-    curve_noisy = _mean({kind: _psnr(clean, noisy) for kind, (clean, noisy) in curve_set.items()})
-    shown_clean = torch.cat([clean[i : i + 1] for i, (clean, _) in enumerate(scored.values())])[:SHOWN]
-    shown_noisy = torch.cat([noisy[i : i + 1] for i, (_, noisy) in enumerate(scored.values())])[:SHOWN]
-    if request.digit is not None:
-        kind, strength, seed = request.shown_noise
-        digit = torch.tensor(request.digit, dtype=torch.float32).reshape(1, 1, 28, 28)
-        shown_clean = torch.cat([shown_clean, digit])
-        shown_noisy = torch.cat(
-            [shown_noisy, corrupt(digit, kind, strength, generator=torch.Generator().manual_seed(seed))]
-        )
-
-    curve: list[dict] = []
-    last = [0.0]
-
-    def progress(info: dict) -> bool:
-        if "val_psnr" in info:  # an epoch ended: the model is in eval mode here
-            by_kind = _psnr_by_kind(model, curve_set, device)
-            curve.append({"epoch": info["epoch"], "seconds": info["seconds"], "val_psnr": _mean(by_kind)})
-            now = time.perf_counter()
-            if now - last[0] >= every:
-                last[0] = now
-                with torch.inference_mode():
-                    shown = model(shown_noisy.to(device)).float().cpu()
-                snapshot = {
-                    "curve": list(curve),
-                    "noisy_psnr": curve_noisy,
-                    "shown": _snapshot(shown_clean, shown_noisy, shown),
-                }
-                send(("progress", {**info, **snapshot}))
-        return should_stop()
-
+    shown_clean, shown_noisy = _shown_digits(request, scored)
+    progress, curve = _live_progress(model, scored, shown_clean, shown_noisy, device, should_stop, every, send)
+    # no augmentation: seconds of training do not overfit
+    task = Denoising(kinds=request.kinds, max_strength=request.max_strength, target=request.target, augmentation=0)
     with tempfile.TemporaryDirectory() as folder:
         run = fit(
-            model,
-            train,
-            test[:100],
+            model, task, train, test[:100],
             out=None,  # saved once, below: epochs of a fraction of a second need no checkpoint each
             epochs=100_000,  # the time budget ends it
-            seconds=request.seconds,
-            kinds=request.kinds,
-            max_strength=request.max_strength,
-            target=request.target,
-            seed=request.seed,
-            device=device,
+            seconds=request.seconds, seed=request.seed, device=device,
             bf16=None,  # where the CPU has it natively: a linear step 0.77x the time of float32's here
             progress=progress,
             metadata={"trained_by": "dae-lab live training", "seconds_budget": request.seconds},
             **SETTINGS[request.architecture],
-        )
+        )  # fmt: skip
         save_model(model.cpu(), Path(folder) / "model", **run["metadata"])
         checkpoint = _zip_folder(Path(folder) / "model")
     model.to(device).eval()
     by_kind = _psnr_by_kind(model, scored, device)
     noisy_by_kind = {kind: _psnr(clean, noisy) for kind, (clean, noisy) in scored.items()}
-    with torch.inference_mode():
-        shown = model(shown_noisy.to(device)).float().cpu()
     metrics = {
         "val_psnr": _mean(by_kind),
         "noisy_psnr": _mean(noisy_by_kind),
@@ -261,13 +237,54 @@ def _train(request: TrainingRequest, device: str, should_stop, every: float, dat
         "held_out_digits": len(test),
         **_describe(request),
     }
-    result = {
-        "metrics": metrics,
-        "checkpoint": checkpoint,
-        "curve": curve,
-        "shown": _snapshot(shown_clean, shown_noisy, shown),
-    }
-    send(("done", result))
+    shown = _snapshot(shown_clean, shown_noisy, _restore(model, shown_noisy, device))
+    send(("done", {"metrics": metrics, "checkpoint": checkpoint, "curve": curve, "shown": shown}))
+
+
+def _shown_digits(request: TrainingRequest, scored: dict):
+    """The digits shown while training: one held-out digit per noise kind, and the visitor's, if any; (clean,
+    noisy)."""
+    import torch
+
+    from .noise import corrupt
+
+    shown_clean = torch.cat([clean[i : i + 1] for i, (clean, _) in enumerate(scored.values())])[:SHOWN]
+    shown_noisy = torch.cat([noisy[i : i + 1] for i, (_, noisy) in enumerate(scored.values())])[:SHOWN]
+    if request.digit is None:
+        return shown_clean, shown_noisy
+    kind, strength, seed = request.shown_noise
+    digit = torch.tensor(request.digit, dtype=torch.float32).reshape(1, 1, 28, 28)
+    noisy = corrupt(digit, kind, strength, generator=torch.Generator().manual_seed(seed))
+    return torch.cat([shown_clean, digit]), torch.cat([shown_noisy, noisy])
+
+
+def _live_progress(model, scored: dict, shown_clean, shown_noisy, device, should_stop, every: float, send):
+    """fit's progress callback for a live training, and the curve it fills: after every epoch the held-out PSNR
+    on CURVE_DIGITS digits per kind; at most every `every` s a snapshot sent out. It returns should_stop()."""
+    curve_set = {kind: (c[:CURVE_DIGITS], n[:CURVE_DIGITS]) for kind, (c, n) in scored.items()}
+    curve_noisy = _mean({kind: _psnr(clean, noisy) for kind, (clean, noisy) in curve_set.items()})
+    curve: list[dict] = []
+    last = [0.0]
+
+    def progress(info: dict) -> bool:
+        if "val_psnr" in info:  # an epoch ended: the model is in eval mode here
+            by_kind = _psnr_by_kind(model, curve_set, device)
+            curve.append({"epoch": info["epoch"], "seconds": info["seconds"], "val_psnr": _mean(by_kind)})
+            now = time.perf_counter()
+            if now - last[0] >= every:
+                last[0] = now
+                shown = _snapshot(shown_clean, shown_noisy, _restore(model, shown_noisy, device))
+                send(("progress", {**info, "curve": list(curve), "noisy_psnr": curve_noisy, "shown": shown}))
+        return should_stop()
+
+    return progress, curve
+
+
+def _restore(model, noisy, device):
+    import torch
+
+    with torch.inference_mode():
+        return model(noisy.to(device)).float().cpu()
 
 
 def _describe(request: TrainingRequest) -> dict:
@@ -343,15 +360,7 @@ class TrainingJob:
     page's denoising for other visitors much. `updates()` yields what the child sends; `stop()` ends it."""
 
     def __init__(self, request: TrainingRequest, *, device: str = "auto"):
-        ours, theirs = socket.socketpair()
-        path = os.pathsep.join(filter(None, [PACKAGE_PARENT, os.environ.get("PYTHONPATH")]))
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "dae.live", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()],
-            env={**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": str(THREADS)},
-        )
-        theirs.close()
-        self._connection = Connection(ours.detach())
+        self._process, (self._connection,) = spawn("dae.live", env={"OMP_NUM_THREADS": str(THREADS)})
         self._connection.send((request, device))
 
     def updates(self, timeout: float = 60.0) -> Iterator[tuple[str, dict]]:
@@ -393,13 +402,11 @@ class TrainingJob:
         self._connection.close()
 
 
-def _child(fd: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the web server
+def _child(connection: Connection) -> None:
     os.nice(19)  # the page's denoising comes first
     import torch
 
     torch.set_num_threads(THREADS)
-    connection = Connection(fd)
     request, device = connection.recv()
     stop = lambda: connection.poll() and connection.recv() == "stop"  # noqa: E731
     try:
@@ -415,4 +422,5 @@ def _child(fd: int) -> None:
 
 
 if __name__ == "__main__":
-    _child(int(sys.argv[1]))
+    (connection,) = child_connections(sys.argv[1:])
+    _child(connection)

@@ -7,17 +7,55 @@
 Both end in a sigmoid. `logits(x)` gives the pre-sigmoid output, which the
 trainer uses with binary cross-entropy: its gradient does not vanish when the
 sigmoid saturates, so training never stalls at an all-black output.
-Each model keeps its constructor arguments in `.config` so a checkpoint can
-rebuild it.
+Each model records the arguments it was built with in `.config` (`Configured`),
+so a checkpoint can rebuild it.
 """
 
 from __future__ import annotations
+
+import functools
+import inspect
 
 import torch
 from torch import Tensor, nn
 
 
-class LinearDAE(nn.Module):
+class Configured(nn.Module):
+    """A module that records the keyword arguments it was built with, defaults included, in `.config`.
+
+    The record is made once, after the class actually built has run its `__init__` (a parent's `__init__`
+    called from a subclass records nothing), with tuples as lists: what config.json holds, and
+    `type(model)(**model.config)` builds the same network again.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+        signature = inspect.signature(init)
+
+        @functools.wraps(init)
+        def recorded(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+            if type(self).__init__ is recorded:
+                bound = signature.bind(self, *args, **kwargs)
+                bound.apply_defaults()
+                arguments = dict(list(bound.arguments.items())[1:])  # not `self`
+                self.config = {name: _plain(value) for name, value in self.config_from(arguments).items()}
+
+        cls.__init__ = recorded
+
+    def config_from(self, arguments: dict) -> dict:
+        """The arguments as recorded; a subclass may spell a shorthand out (ConvDAE's blocks)."""
+        return arguments
+
+
+def _plain(value):
+    return [_plain(item) for item in value] if isinstance(value, tuple | list) else value
+
+
+class LinearDAE(Configured):
     """Fully connected DAE: 784 -> hidden... -> bottleneck -> ...hidden -> 784.
 
     hidden: widths of the encoder's hidden layers (the decoder mirrors them).
@@ -37,12 +75,6 @@ class LinearDAE(nn.Module):
         dropout: float = 0.0,
     ):
         super().__init__()
-        self.config = {
-            "image_size": image_size,
-            "hidden": list(hidden),
-            "bottleneck": bottleneck,
-            "dropout": dropout,
-        }
         self.image_size = image_size
         pixels = image_size * image_size
         widths = [pixels, *hidden, bottleneck, *reversed(hidden)]
@@ -77,13 +109,6 @@ def _conv_block(
     )
 
 
-def _up_block(channels_in: int, channels_out: int, activation: type[nn.Module] = nn.ReLU) -> nn.Sequential:
-    # nearest upsampling then a conv: no checkerboard artefacts, unlike a strided transposed conv
-    return nn.Sequential(
-        nn.Upsample(scale_factor=2, mode="nearest"), *_conv_block(channels_in, channels_out, activation=activation)
-    )
-
-
 class _Residual(nn.Module):
     """x + conv-BN-SiLU-conv-BN(x), then SiLU: a deeper block at the same resolution that still trains easily."""
 
@@ -100,7 +125,7 @@ class _Residual(nn.Module):
         return self.act(x + self.body(x))
 
 
-class _EncoderDecoder(nn.Module):
+class _EncoderDecoder(Configured):
     """A convolutional autoencoder's shared calls; subclasses build `self.encoder` and `self.decoder`."""
 
     def encode(self, x: Tensor) -> Tensor:
@@ -124,7 +149,7 @@ class ConvDAE(_EncoderDecoder):
     upsampling, one residual block at 28x28 and the output conv. BatchNorm and
     SiLU throughout. A residual block adds its input back within one scale;
     nothing crosses from the encoder to the decoder. About a quarter of the
-    FLOPs of `WideConvDAE`, the model it replaced, at nearly its quality
+    FLOPs of the wider conv DAE it replaced, at nearly its quality
     (docs/experiments.md, 2026-11-30).
 
     channels: maps at each scale from 28x28 down, each further entry halving the
@@ -139,10 +164,7 @@ class ConvDAE(_EncoderDecoder):
         code_channels: int = 16,
     ):
         super().__init__()
-        blocks = [blocks] * len(channels) if isinstance(blocks, int) else list(blocks)
-        if len(blocks) != len(channels):
-            raise ValueError(f"blocks needs one entry per scale ({len(channels)}), got {blocks}")
-        self.config = {"channels": list(channels), "blocks": blocks, "code_channels": code_channels}
+        blocks = _per_scale(blocks, channels)
         encoder: list[nn.Module] = [_conv_block(1, channels[0], activation=nn.SiLU)]
         for i, width in enumerate(channels):
             if i:
@@ -158,41 +180,16 @@ class ConvDAE(_EncoderDecoder):
         self.encoder = nn.Sequential(*encoder)
         self.decoder = nn.Sequential(*decoder)
 
+    def config_from(self, arguments: dict) -> dict:
+        return {**arguments, "blocks": _per_scale(arguments["blocks"], arguments["channels"])}
 
-class WideConvDAE(_EncoderDecoder):
-    """The convolutional DAE the app shipped until 2026-11-30, kept to measure its successor against.
 
-    No skip connections: everything passes through the code.
-
-    The default code is 16 maps of 14x14. A 14x14 code beat a 7x7 one by about
-    1 dB in our runs, at a third of the parameters, and 16 maps beat 2 by about
-    0.3 dB: what makes this a denoiser is the noise it is trained on, not a
-    narrow code.
-
-    channels: feature maps at each scale, from 28x28 down; every further entry
-    halves the resolution (the default's two: 28 -> 14). blocks: extra conv
-    layers at each scale. A 1x1 conv then squeezes the last scale down to
-    `code_channels` maps: the code. The decoder mirrors the encoder with
-    nearest upsampling and convs. Conv, BatchNorm, ReLU throughout.
-    """
-
-    def __init__(self, *, channels: tuple[int, ...] = (48, 128), blocks: int = 2, code_channels: int = 16):
-        super().__init__()
-        self.config = {"channels": list(channels), "blocks": blocks, "code_channels": code_channels}
-        encoder: list[nn.Module] = [_conv_block(1, channels[0])]
-        for i, width in enumerate(channels):
-            encoder += [_conv_block(width, width) for _ in range(blocks)]
-            if i + 1 < len(channels):
-                encoder.append(_conv_block(width, channels[i + 1], stride=2))
-        encoder.append(nn.Conv2d(channels[-1], code_channels, 1))
-        decoder: list[nn.Module] = [_conv_block(code_channels, channels[-1])]
-        for i in reversed(range(len(channels))):
-            decoder += [_conv_block(channels[i], channels[i]) for _ in range(blocks)]
-            if i > 0:
-                decoder.append(_up_block(channels[i], channels[i - 1]))
-        decoder.append(nn.Conv2d(channels[0], 1, 3, padding=1))
-        self.encoder = nn.Sequential(*encoder)
-        self.decoder = nn.Sequential(*decoder)
+def _per_scale(blocks: tuple[int, ...] | int, channels: tuple[int, ...]) -> list[int]:
+    """ConvDAE's residual blocks per scale: one number means as many at every scale."""
+    blocks = [blocks] * len(channels) if isinstance(blocks, int) else list(blocks)
+    if len(blocks) != len(channels):
+        raise ValueError(f"blocks needs one entry per scale ({len(channels)}), got {blocks}")
+    return blocks
 
 
 class _UNetBlock(nn.Module):
@@ -214,7 +211,7 @@ class _UNetBlock(nn.Module):
         return self.act(x + self.second(h))
 
 
-class UNet(nn.Module):
+class UNet(Configured):
     """A small U-Net (Ronneberger et al. 2015): the conv encoder-decoder plus skip connections across it.
 
     channels: maps at each scale from 28x28 down, each further entry halving the resolution (the default's
@@ -245,13 +242,6 @@ class UNet(nn.Module):
         super().__init__()
         if merge not in ("add", "concat"):
             raise ValueError(f'merge must be "add" or "concat", not {merge!r}')
-        self.config = {
-            "channels": list(channels),
-            "blocks": blocks,
-            "noise_embedding": noise_embedding,
-            "classes": classes,
-            "merge": merge,
-        }
         e = noise_embedding
         self.embed = nn.Sequential(nn.Linear(1, e), nn.SiLU(), nn.Linear(e, e), nn.SiLU()) if noise_embedding else None
         self.classes = classes
@@ -312,7 +302,6 @@ class UNetDAE(UNet):
 
     def __init__(self, *, channels: tuple[int, ...] = (32, 64, 96), blocks: int = 1, merge: str = "concat"):
         super().__init__(channels=channels, blocks=blocks, merge=merge)
-        self.config = {"channels": list(channels), "blocks": blocks, "merge": merge}
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.sigmoid(self.logits(x))
@@ -322,7 +311,7 @@ class UNetDAE(UNet):
         return torch.sigmoid(self.logits(x, skips=False))
 
 
-class DigitClassifier(nn.Module):
+class DigitClassifier(Configured):
     """A small CNN that reads a 28x28 digit: [N,1,28,28] in [0,1] -> [N,10] scores (logits).
 
     Not a denoiser: the lab uses it to ask whether a reconstruction still reads as
@@ -340,7 +329,6 @@ class DigitClassifier(nn.Module):
         self, *, channels: tuple[int, int] = (32, 64), hidden: int = 256, dropout: float = 0.4, temperature: float = 1.0
     ):
         super().__init__()
-        self.config = {"channels": list(channels), "hidden": hidden, "dropout": dropout, "temperature": temperature}
         self.temperature = temperature
         first, second = channels
         self.features = nn.Sequential(
@@ -382,7 +370,6 @@ class DigitClassifier(nn.Module):
 MODELS: dict[str, type[nn.Module]] = {
     "LinearDAE": LinearDAE,
     "ConvDAE": ConvDAE,
-    "WideConvDAE": WideConvDAE,
     "UNetDAE": UNetDAE,
     "DigitClassifier": DigitClassifier,
 }

@@ -24,6 +24,7 @@ Ends with a test table per noise kind (test accuracy for the classifier).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from functools import partial
@@ -48,15 +49,27 @@ from dae import (  # noqa: E402
 )
 from dae.calibration import calibrate  # noqa: E402
 from dae.evaluation import evaluate, format_table, protocol_mean, run_model  # noqa: E402
-from dae.training import LOSSES, TARGETS, bf16_available, fit, pick_device  # noqa: E402
+from dae.kinds import TARGETS  # noqa: E402
+from dae.tasks import LOSSES, Classification, Denoising, Diffusion  # noqa: E402
+from dae.training import bf16_available, fit, pick_device  # noqa: E402
 
-# Per-model defaults: what the shipped checkpoints were trained with. augmentation: the share of images resampled.
-# 400 epochs: 800 gave 0.2 dB more, a time the README's 32-minute total of all six no longer has room for
-LINEAR = {"build": LinearDAE, "epochs": 400, "lr": 2e-3, "batch_size": 512, "weight_decay": 0.3, "pixel_shift": 0.5}
+# Per-model defaults: what the shipped checkpoints were trained with, and on which task (dae.tasks). augmentation:
+# the share of images resampled. 400 epochs: 800 gave 0.2 dB more, a time the README's 32-minute total of all six
+# no longer has room for
+LINEAR = {
+    "build": LinearDAE,
+    "task": Denoising,
+    "epochs": 400,
+    "lr": 2e-3,
+    "batch_size": 512,
+    "weight_decay": 0.3,
+    "pixel_shift": 0.5,
+}
 DEFAULTS = {
     "linear": {**LINEAR, "augmentation": 0.25, "kinds": NOISE_KINDS},
     "conv": {
         "build": ConvDAE,
+        "task": Denoising,
         "epochs": 68,
         "lr": 2e-3,
         "batch_size": 64,
@@ -69,6 +82,7 @@ DEFAULTS = {
     "linear_plain": {**LINEAR, "epochs": 200, "augmentation": 0.25, "kinds": ()},
     "classifier": {
         "build": DigitClassifier,
+        "task": Classification,
         "epochs": 40,
         "lr": 2e-3,
         "batch_size": 128,
@@ -84,6 +98,7 @@ DEFAULTS = {
     # augmentation: what it draws is what it saw
     "generator": {
         "build": partial(DigitGenerator, classes=10),
+        "task": Diffusion,
         "labels": True,  # told the digit (dropped a tenth of the time), for classifier-free guidance
         "epochs": 45,  # about 12.5 s an epoch here: under the 10 minutes a shipped model may take
         "lr": 2e-3,
@@ -91,7 +106,6 @@ DEFAULTS = {
         "weight_decay": 0.0,
         "pixel_shift": 0.0,
         "augmentation": 0.0,
-        "kinds": (),
         "ema": 0.995,  # the average of its weights over the last 200 or so steps (5 epochs) draws better digits
     },
 }
@@ -104,6 +118,22 @@ GROUPS = {"all": list(DEFAULTS), "both": ["linear", "conv"]}
 def defaults_of(key: str) -> str:
     """The per-model defaults of one setting for the help texts, e.g. 'linear 800, conv 45'."""
     return ", ".join(f"{name} {settings[key]:g}" for name, settings in DEFAULTS.items())
+
+
+def task_for(settings: dict, args: argparse.Namespace):
+    """The model's task (dae.tasks), with its defaults and the command line's choices, where the task has them."""
+    shift = settings["pixel_shift"] if args.pixel_shift is None else args.pixel_shift
+    options = {
+        "kinds": settings.get("kinds", ()) if args.kinds is None else tuple(args.kinds),
+        "max_strength": args.max_strength,
+        "clean_share": settings.get("clean_share", 0.0),
+        "augmentation": 0.0 if args.no_augment else settings["augmentation"],
+        "pixel_shift": 0.0 if args.no_augment else shift,
+        "target": args.target,
+        "loss_kind": args.loss,
+    }
+    names = {field.name for field in dataclasses.fields(settings["task"])}
+    return settings["task"](**{name: value for name, value in options.items() if name in names})
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -189,6 +219,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def show_progress(info: dict, bar: tqdm, shown: dict, steps: int, epochs: int) -> None:
+    """fit's progress on the bar: the epoch, the last loss and the last validation score."""
+    if "val_psnr" in info:
+        shown["val_psnr"] = f"{info['val_psnr']:.2f} dB"
+    elif "val_accuracy" in info:
+        shown["val_accuracy"] = f"{info['val_accuracy']:.2%}"
+    else:
+        shown["loss"] = f"{info['loss']:.4f}"
+    bar.set_description(f"epoch {info['epoch']}/{epochs}")
+    bar.set_postfix(shown, refresh=False)
+    bar.n = (info["epoch"] - 1) * steps + info["step"]
+    bar.update(0)  # redraws at most once a second (mininterval)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.threads:
@@ -216,7 +260,6 @@ def main(argv: list[str] | None = None) -> None:
         settings = DEFAULTS[name]
         classify = name == "classifier"
         labelled = classify or settings.get("labels", False)
-        kinds = settings["kinds"] if args.kinds is None else tuple(args.kinds)
         torch.manual_seed(args.seed)  # the initial weights, too, come from --seed
         model = settings["build"]()
         epochs = args.epochs or settings["epochs"]
@@ -226,27 +269,13 @@ def main(argv: list[str] | None = None) -> None:
             f"{epochs} epochs -> {out}"
         )
         batch_size = args.batch_size or settings["batch_size"]
-        pixel_shift = settings["pixel_shift"] if args.pixel_shift is None else args.pixel_shift
         steps = -(-len(train_images) // batch_size)
         bar = tqdm(total=epochs * steps, disable=args.quiet, unit="batch", dynamic_ncols=True, mininterval=1.0)
-        shown = {}
-
-        def progress(info: dict, bar=bar, shown=shown, steps=steps, epochs=epochs) -> None:
-            if "val_psnr" in info:
-                shown["val_psnr"] = f"{info['val_psnr']:.2f} dB"
-            elif "val_accuracy" in info:
-                shown["val_accuracy"] = f"{info['val_accuracy']:.2%}"
-            else:
-                shown["loss"] = f"{info['loss']:.4f}"
-            bar.set_description(f"epoch {info['epoch']}/{epochs}")
-            bar.set_postfix(shown, refresh=False)
-            bar.n = (info["epoch"] - 1) * steps + info["step"]
-            bar.update(0)  # redraws at most once a second (mininterval)
-
         run = fit(
             model,
-            train_images,
-            val_images,
+            task_for(settings, args),
+            (train_images, train_labels) if labelled else train_images,
+            (val_images, val_labels) if classify else val_images,
             out=out,
             epochs=epochs,
             batch_size=batch_size,
@@ -254,17 +283,8 @@ def main(argv: list[str] | None = None) -> None:
             weight_decay=settings["weight_decay"] if args.weight_decay is None else args.weight_decay,
             seed=args.seed,
             resume=args.resume,
-            max_strength=args.max_strength,
-            clean_share=settings.get("clean_share", 0.0),
             ema=settings.get("ema", 0.0),
-            loss=args.loss,
             bf16=bf16,
-            augmentation=0.0 if args.no_augment else settings["augmentation"],
-            pixel_shift=0.0 if args.no_augment else pixel_shift,
-            kinds=kinds,
-            target=args.target,
-            train_labels=train_labels if labelled else None,
-            val_labels=val_labels if classify else None,
             device=device,
             metadata={
                 "dataset": args.dataset,
@@ -272,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
                 "val_images": len(val_images),
                 "parameters": count_parameters(model),
             },
-            progress=progress,
+            progress=partial(show_progress, bar=bar, shown={}, steps=steps, epochs=epochs),
         )
         bar.close()
         if run["resumed_from"]:

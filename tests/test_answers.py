@@ -17,6 +17,7 @@ from dae import NOISE_KINDS, LinearDAE, corrupt, load_model, save_model
 from dae import checkpoint as checkpoint_module
 from dae.comparison import Comparison, finite, winner
 from dae.evaluation import ALL_SETTINGS, PROTOCOL, evaluate, format_table, noisy_versions, protocol_mean
+from dae.tasks import Denoising
 from dae.training import bf16_available, fit, state_path
 from ui.panels import headline, panels_html
 
@@ -210,13 +211,13 @@ class Tripwire:
 def test_a_pickled_object_in_a_training_state_is_refused(tmp_path, train_digits):
     out = tmp_path / "linear"
     model = LinearDAE(hidden=(32,), bottleneck=8)
-    fit(model, train_digits[:64], train_digits[64:80], out=out, epochs=1, batch_size=32, bf16=False)
+    fit(model, Denoising(), train_digits[:64], train_digits[64:80], out=out, epochs=1, batch_size=32, bf16=False)
     state = torch.load(state_path(out), weights_only=True)
     tripwire = tmp_path / "unpickled"
     state["history"].append(Tripwire(str(tripwire)))
     torch.save(state, state_path(out))
     with pytest.raises(pickle.UnpicklingError):
-        fit(model, train_digits[:64], train_digits[64:80], out=out, epochs=2, batch_size=32, bf16=False, resume=True)
+        fit(model, Denoising(), train_digits[:64], train_digits[64:80], out=out, epochs=2, batch_size=32, bf16=False, resume=True)
     assert not tripwire.exists()
 
 

@@ -11,6 +11,7 @@ from dae import ConvDAE, DigitGenerator, blind_chain, load_model, sample
 from dae.generation import SIGMA_MAX, SIGMA_MIN, guided, karras_sigmas, sample_report
 from dae.metrics import frechet_distance
 from dae.samples import DEFAULT_STEPS, check_generation, grid
+from dae.tasks import Diffusion
 from dae.training import fit
 
 
@@ -125,8 +126,8 @@ def test_the_frechet_distance_is_zero_for_one_set_and_the_squared_shift_for_a_mo
 
 def test_the_one_training_loop_trains_a_generator(train_digits, train_labels, tmp_path):
     model = DigitGenerator(channels=(8, 16), noise_embedding=8, classes=10)
-    run = fit(model, train_digits[:64], train_digits[64:96], out=tmp_path / "generator", epochs=2, batch_size=32,
-              kinds=(), augmentation=0, ema=0.9, train_labels=train_labels[:64])  # fmt: skip
+    run = fit(model, Diffusion(), (train_digits[:64], train_labels[:64]), train_digits[64:96],
+              out=tmp_path / "generator", epochs=2, batch_size=32, ema=0.9)  # fmt: skip
     assert [h["epoch"] for h in run["history"]] == [1, 2] and "val_psnr" in run["history"][-1]
     again = load_model(tmp_path / "generator")
     assert isinstance(again, DigitGenerator) and again.config == model.config
@@ -135,8 +136,8 @@ def test_the_one_training_loop_trains_a_generator(train_digits, train_labels, tm
     assert all(torch.equal(saved[name], left[name].cpu().contiguous()) for name in saved)
     # resuming reads the saved state, the average included, and ends with the same average
     fresh = DigitGenerator(channels=(8, 16), noise_embedding=8, classes=10)
-    resumed = fit(fresh, train_digits[:64], train_digits[64:96], out=tmp_path / "generator", epochs=2, batch_size=32,
-                  kinds=(), augmentation=0, ema=0.9, resume=True, train_labels=train_labels[:64])  # fmt: skip
+    resumed = fit(fresh, Diffusion(), (train_digits[:64], train_labels[:64]), train_digits[64:96],
+                  out=tmp_path / "generator", epochs=2, batch_size=32, ema=0.9, resume=True)  # fmt: skip
     assert resumed["resumed_from"] == 2 and len(resumed["history"]) == 2
     assert all(torch.equal(saved[name], fresh.state_dict()[name].cpu().contiguous()) for name in saved)
 

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from conftest import seeded
 
 from dae import ConvDAE, LinearDAE, UNetDAE, corrupt, load_model, save_model
+from dae.checkpoint import MODELS as CHECKPOINT_MODELS
 from dae.models import DigitClassifier, UNet, count_parameters
 
 MODELS = [LinearDAE, ConvDAE, UNetDAE]
@@ -85,9 +86,8 @@ def test_each_model_overfits_a_tiny_batch(build, steps, train_digits):
 
 def test_the_inference_form_gives_the_same_outputs(digits):
     from dae.lab import inference_form
-    from dae.models import WideConvDAE
 
-    for model in (ConvDAE(), WideConvDAE(), LinearDAE()):
+    for model in (ConvDAE(), UNetDAE(channels=(8, 16)), LinearDAE()):
         torch.manual_seed(0)
         model.train()
         with torch.no_grad():  # a few batches move BatchNorm's running statistics away from their defaults
@@ -187,3 +187,32 @@ def test_a_noise_conditioned_unet_answers_differently_at_each_level(digits):
         low = model.logits(digits[:2], torch.tensor([0.1, 0.1]).log())
         high = model.logits(digits[:2], torch.tensor([5.0, 5.0]).log())
     assert low.shape == (2, 1, 28, 28) and not torch.allclose(low, high)
+
+
+@pytest.mark.parametrize("name", sorted(CHECKPOINT_MODELS))
+def test_every_model_rebuilt_from_its_config_is_the_same_network(name):
+    # arguments other than the defaults, so a forgotten one shows: the rebuilt network would differ
+    built = {
+        "LinearDAE": dict(hidden=(48, 32), bottleneck=8, dropout=0.1, image_size=28),
+        "ConvDAE": dict(channels=(8, 12, 16), blocks=(0, 1, 2), code_channels=4),
+        "UNetDAE": dict(channels=(8, 12), blocks=2, merge="add"),
+        "DigitClassifier": dict(channels=(8, 12), hidden=24, dropout=0.2, temperature=1.5),
+        "DigitGenerator": dict(channels=(8, 12), blocks=2, noise_embedding=8, classes=10, label_dropout=0.2),
+    }
+    assert set(built) == set(CHECKPOINT_MODELS)  # a new model class gets a row here
+    model = CHECKPOINT_MODELS[name](**built[name])
+    again = CHECKPOINT_MODELS[name](**model.config)
+    assert again.config == model.config
+    shapes = {key: value.shape for key, value in model.state_dict().items()}
+    assert {key: value.shape for key, value in again.state_dict().items()} == shapes
+    for argument in built[name]:  # every argument it was built with is in the record
+        assert argument in model.config
+
+
+def test_a_parent_model_records_nothing_over_its_child():
+    # UNetDAE calls UNet's __init__: the record is UNetDAE's own arguments, and the U-Net inside a generator has its own
+    assert set(UNetDAE().config) == {"channels", "blocks", "merge"}
+    from dae.generation import DigitGenerator
+
+    generator = DigitGenerator(channels=(8, 16), noise_embedding=8)
+    assert generator.net.config["noise_embedding"] == 8 and "label_dropout" not in generator.net.config

@@ -14,7 +14,8 @@ from conftest import FIXTURES, ROOT
 
 from dae import NOISE_KINDS, LinearDAE, load_model, read_config
 from dae.metrics import psnr
-from dae.training import fit, state_path, training_loss
+from dae.tasks import Denoising, training_loss
+from dae.training import fit, state_path
 
 TRAIN = [
     sys.executable,
@@ -37,8 +38,9 @@ TRAIN = [
 def test_fit_learns_and_checkpoints_every_epoch(tmp_path, train_digits):
     model = LinearDAE(hidden=(128,), bottleneck=32)
     run = fit(
-        model, train_digits[:200], train_digits[200:], out=tmp_path / "m", epochs=8, batch_size=32, lr=2e-3, bf16=False
-    )
+        model, Denoising(), train_digits[:200], train_digits[200:], out=tmp_path / "m", epochs=8, batch_size=32,
+        lr=2e-3, bf16=False,
+    )  # fmt: skip
     history = run["history"]
     assert [h["epoch"] for h in history] == list(range(1, 9))
     assert history[-1]["loss"] < history[0]["loss"]
@@ -148,7 +150,7 @@ def test_the_script_trains_the_classifier_the_plain_autoencoder_and_the_unet_on_
 def test_a_time_budget_ends_training_and_a_noisy_target_is_recorded(train_digits):
     model = LinearDAE(hidden=(64,), bottleneck=16)
     started = time.perf_counter()
-    run = fit(model, train_digits[:200], train_digits[200:], out=None, epochs=10_000, seconds=1.0, target="noisy",
-              batch_size=32, bf16=False)  # fmt: skip
+    run = fit(model, Denoising(target="noisy"), train_digits[:200], train_digits[200:], out=None, epochs=10_000,
+              seconds=1.0, batch_size=32, bf16=False)  # fmt: skip
     assert 1.0 <= run["seconds"] < 2.5 and time.perf_counter() - started < 5
     assert run["metadata"]["target"] == "noisy" and run["history"]

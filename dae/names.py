@@ -1,0 +1,40 @@
+"""The one table of model names: what the page, the samples and the evaluation call each model and image.
+
+    from dae.names import NAMES
+    NAMES["conv"].title        # "Convolutional DAE": a panel's caption, the Inside view's labels
+    NAMES["conv"].short        # "Conv": the caption on a phone
+    NAMES["conv"].adjective    # "convolutional": the headline's "the convolutional autoencoder"
+    NAMES["conv"].row          # "conv DAE": its row in scripts/evaluate.py's tables (docs/results.md)
+
+No torch here: the web process reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Name:
+    title: str
+    short: str
+    adjective: str = ""
+    row: str = ""
+
+
+NAMES: dict[str, Name] = {
+    "clean": Name("Clean digit", "Clean"),
+    "noisy": Name("Corrupted input", "Noisy", row="noisy input"),
+    "linear": Name("Linear DAE", "Linear", "linear", "linear DAE"),
+    "conv": Name("Convolutional DAE", "Conv", "convolutional", "conv DAE"),
+    "unet": Name("U-Net DAE", "U-Net", "U-Net", "U-Net DAE"),
+    "yours": Name("Your model", "Yours", "your", "your model"),
+    "plain": Name("Plain autoencoder", "Plain", "plain", "plain linear AE"),  # checkpoints/linear_plain
+    "unet_no_skips": Name("U-Net, skips zeroed", "No skips", "U-Net without skips", "U-Net, skips zeroed"),
+    "generator": Name("Generator (a tiny diffusion model)", "Generator", "generator", "generator"),
+}
+
+
+def title(name: str) -> str:
+    """A model's title, or the name itself for one not in the table."""
+    return NAMES[name].title if name in NAMES else name
