@@ -87,8 +87,10 @@ def main() -> None:
         for form in forms:
             print(f"  {form:<20} {median[form, batch]:8.0f}")
         for name in ("conv", "unet"):
-            print(f"  {name} fused / plain module: {median[f'{name}, fused', batch] / median[f'{name}, plain module', batch]:.2f}x")
+            gain = median[f"{name}, fused", batch] / median[f"{name}, plain module", batch]
+            print(f"  {name} fused / plain module: {gain:.2f}x")
         print(f"  U-Net fused / conv fused: {median['unet, fused', batch] / median['conv, fused', batch]:.2f}x")
+
 
 if __name__ == "__main__":
     main()

@@ -217,7 +217,8 @@ def test_a_pickled_object_in_a_training_state_is_refused(tmp_path, train_digits)
     state["history"].append(Tripwire(str(tripwire)))
     torch.save(state, state_path(out))
     with pytest.raises(pickle.UnpicklingError):
-        fit(model, Denoising(), train_digits[:64], train_digits[64:80], out=out, epochs=2, batch_size=32, bf16=False, resume=True)
+        fit(model, Denoising(), train_digits[:64], train_digits[64:80], out=out, epochs=2, batch_size=32, bf16=False,
+            resume=True)  # fmt: skip
     assert not tripwire.exists()
 
 
