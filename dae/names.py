@@ -28,13 +28,8 @@ NAMES: dict[str, Name] = {
     "linear": Name("Linear DAE", "Linear", "linear", "linear DAE"),
     "conv": Name("Convolutional DAE", "Conv", "convolutional", "conv DAE"),
     "unet": Name("U-Net DAE", "U-Net", "U-Net", "U-Net DAE"),
-    "yours": Name("Your model", "Yours", "your", "your model"),
+    "yours": Name("Your model", "Yours", "your", "your model"),  # the one the visitor trains on the page
     "plain": Name("Plain autoencoder", "Plain", "plain", "plain linear AE"),  # checkpoints/linear_plain
     "unet_no_skips": Name("U-Net, skips zeroed", "No skips", "U-Net without skips", "U-Net, skips zeroed"),
     "generator": Name("Generator (a tiny diffusion model)", "Generator", "generator", "generator"),
 }
-
-
-def title(name: str) -> str:
-    """A model's title, or the name itself for one not in the table."""
-    return NAMES[name].title if name in NAMES else name

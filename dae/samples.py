@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .kinds import check_seed
+from .names import NAMES
 
 GENERATORS = ("generator", "conv", "linear", "yours")  # the models that can generate, as the API names them
-GENERATOR_LABELS = {
-    "generator": "Generator (a tiny diffusion model)",
-    "conv": "Convolutional DAE (blind chain)",
-    "linear": "Linear DAE (blind chain)",
-    "yours": "Your trained model (blind chain)",
+GENERATOR_LABELS = {"generator": NAMES["generator"].title} | {
+    name: f"{NAMES[name].title} (blind chain)" for name in GENERATORS[1:]
 }
 # the generator's 10 steps (19 evaluations, each of a told and an untold half): with its guidance, as readable as
 # at 18 and cheaper (docs/experiments.md, 2026-12-05)
@@ -71,12 +69,13 @@ def check_generation(model, n, steps, seed) -> tuple[str, int, int, int]:
     return model, checked[0], checked[1], check_seed(seed)
 
 
-def grid(images: np.ndarray, columns: int | None = None, gap: int = 2) -> np.ndarray:
-    """uint8 [n, h, w] images side by side in rows of `columns` (a square by default), `gap` grey pixels between."""
+def grid(images: np.ndarray, columns: int | None = None, gap: int = 2, fill: float = 64) -> np.ndarray:
+    """[n, h, w] images side by side in rows of `columns` (a square by default), `gap` pixels of `fill` between
+    (64: dark grey for uint8 digits); the result has the images' dtype."""
     n, h, w = images.shape
     columns = columns or math.ceil(math.sqrt(n))
     rows = math.ceil(n / columns)
-    out = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap), 64, np.uint8)
+    out = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap), fill, images.dtype)
     for i, image in enumerate(images):
         top, left = (i // columns) * (h + gap), (i % columns) * (w + gap)
         out[top : top + h, left : left + w] = image

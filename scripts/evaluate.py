@@ -53,6 +53,7 @@ from dae.evaluation import (  # noqa: E402
 )
 from dae.generation import blind_chain, sample, sample_report  # noqa: E402
 from dae.metrics import frechet_distance  # noqa: E402
+from dae.names import NAMES  # noqa: E402
 from dae.samples import DEFAULT_STEPS  # noqa: E402
 
 # The conv DAE shipped until 2026-11-30 (WideConvDAE), on this protocol and all 10,000 MNIST test digits
@@ -66,8 +67,11 @@ PREVIOUS_CONV = {
     "salt_and_pepper 0.1": 28.61,
     "salt_and_pepper 0.3": 24.83,
 }
-MODELS = {"linear": "linear DAE", "conv": "conv DAE", "unet": "U-Net DAE", "linear_plain": "plain linear AE"}
-NO_SKIPS = "U-Net, skips zeroed"  # what its decoder makes of the bottleneck alone: what the skips carry
+# the checkpoints scored, and their rows in the tables (dae.names); linear_plain is the plain autoencoder
+MODELS = {
+    name: NAMES["plain" if name == "linear_plain" else name].row for name in ("linear", "conv", "unet", "linear_plain")
+}
+NO_SKIPS = NAMES["unet_no_skips"].row  # what its decoder makes of the bottleneck alone: what the skips carry
 # the U-Net's goals: a mean over the 7 bar settings of at least UNET_GOAL dB and UNET_OVER_CONV dB over the conv's
 UNET_GOAL, UNET_OVER_CONV = 25.0, 0.5
 CURVE_STRENGTHS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
@@ -213,7 +217,7 @@ def plot_samples(methods: dict, images: torch.Tensor, noisy: dict, path: Path, i
 
 def goals(results: dict) -> list[str]:
     lines = []
-    conv = results.get("conv DAE")
+    conv = results.get(MODELS["conv"])
     if conv:
         changes = {s: conv[s]["psnr"] - PREVIOUS_CONV[s] for s in PREVIOUS_CONV}
         worst = min(changes, key=changes.get)
@@ -226,7 +230,7 @@ def goals(results: dict) -> list[str]:
             lines.append(
                 f"conv: {s}: {conv[s]['psnr']:.2f} dB vs noisy input {results['noisy input'][s]['psnr']:.2f} dB"
             )
-    unet = results.get("U-Net DAE")
+    unet = results.get(MODELS["unet"])
     if unet and conv:
         mean, conv_mean = protocol_mean(unet), protocol_mean(conv)
         lines.append(
@@ -241,8 +245,9 @@ def goals(results: dict) -> list[str]:
         if NO_SKIPS in results:
             carried = mean - protocol_mean(results[NO_SKIPS])
             lines.append(f"U-Net: its skips carry {carried:+.2f} dB over the 7 settings (against skips zeroed)")
-    if "linear DAE" in results and "plain linear AE" in results:
-        gain = protocol_mean(results["linear DAE"]) - protocol_mean(results["plain linear AE"])
+    linear, plain = MODELS["linear"], MODELS["linear_plain"]
+    if linear in results and plain in results:
+        gain = protocol_mean(results[linear]) - protocol_mean(results[plain])
         lines.append(f"linear DAE against the plain autoencoder: {gain:+.2f} dB over the 7 settings")
     return lines
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,69 @@ def digit_png(tmp_path, image: torch.Tensor, name: str = "digit.png") -> str:
     path = tmp_path / name
     Image.fromarray(pixels).save(path)
     return str(path)
+
+
+class PageReader(HTMLParser):
+    """What the comparison's HTML says through its data- attributes: each panel by name (its data- values, its
+    image's src and its text), the headline's text and its winner. Markup and classes are not read."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.panels: dict[str, dict[str, str]] = {}
+        self.headline, self.winner = "", None
+        self._panel, self._in_headline = None, False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "data-name" in attrs:
+            self._panel = attrs["data-name"]
+            self.panels[self._panel] = {k.removeprefix("data-"): v for k, v in attrs.items() if k.startswith("data-")}
+            self.panels[self._panel]["text"] = ""
+        elif tag == "img" and self._panel is not None:
+            self.panels[self._panel].setdefault("image", attrs.get("src", ""))
+        elif attrs.get("id") == "headline":
+            self._in_headline, self.winner = True, attrs.get("data-winner")
+
+    def handle_endtag(self, tag):
+        if tag == "figure":
+            self._panel = None
+        elif tag == "p":
+            self._in_headline = False
+
+    def handle_data(self, data):
+        if self._panel is not None:
+            self.panels[self._panel]["text"] += data
+        elif self._in_headline:
+            self.headline += data
+
+
+def shown_panels(page_html: str) -> dict:
+    """The panel images the page shows, by name, decoded from their inline PNGs."""
+    import numpy as np
+    from PIL import Image
+
+    panels = PageReader(page_html).panels
+    return {
+        name: np.asarray(Image.open(io.BytesIO(base64.b64decode(said["image"].split(",", 1)[1]))))
+        for name, said in panels.items()
+        if said.get("image", "").startswith("data:image/png;base64,")
+    }
+
+
+def shown_metrics(page_html: str) -> dict[str, dict[str, float]]:
+    """The PSNR and SSIM each panel states (data-psnr, data-ssim: the values it shows)."""
+    return {
+        name: {"psnr": float(said["psnr"]), "ssim": float(said["ssim"])}
+        for name, said in PageReader(page_html).panels.items()
+        if "psnr" in said
+    }
+
+
+def starred(page_html: str) -> list[str]:
+    """The panels with the star (data-best)."""
+    return [name for name, said in PageReader(page_html).panels.items() if said.get("best") == "true"]
+
+
+def headline_text(page_html: str) -> str:
+    return PageReader(page_html).headline

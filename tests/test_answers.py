@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, seeded
+from conftest import ROOT, PageReader, seeded, shown_metrics, shown_panels, starred
 
 from dae import NOISE_KINDS, LinearDAE, corrupt, load_model, save_model
 from dae import checkpoint as checkpoint_module
@@ -77,7 +77,6 @@ def test_the_headline_names_the_winner_the_gap_and_whether_ssim_agrees():
 def test_each_panel_carries_its_own_image_and_scores():
     # distinct grey levels per image: a swap of images, or of scores, between panels shows up here
     page = panels_html("x", comparison(18.0, 23.0, linear_ssim=0.61, conv_ssim=0.92))
-    from test_app import shown_metrics, shown_panels, starred
 
     images = shown_panels(page)
     assert {name: int(image[0, 0]) for name, image in images.items()} == {
@@ -123,10 +122,11 @@ def test_evaluation_on_a_case_with_known_answers():
 
 
 def test_strength_zero_shows_infinity_and_the_api_gives_null(app_module, digits):
-    state, page, curve = app_module.view(digits[2, 0].numpy(), "gaussian", 0.0, 0)
-    from test_app import shown_metrics
+    from ui import compare
 
-    assert shown_metrics(page)["noisy"]["psnr"] == math.inf and "PSNR <strong>∞</strong>" in page
+    state, page, curve = compare.view(app_module.LAB, digits[2, 0].numpy(), "gaussian", 0.0, 0)
+
+    assert shown_metrics(page)["noisy"]["psnr"] == math.inf and "PSNR ∞" in PageReader(page).panels["noisy"]["text"]
     assert "strength 0" in page  # the headline says why
     assert np.isfinite(curve["PSNR (dB)"]).all() and 0.0 in set(curve["strength"])  # the curve leaves inf out
     assert finite(math.inf) is None and finite(21.23456) == 21.2346
@@ -166,16 +166,17 @@ import base64, io, sys
 import numpy as np
 from PIL import Image
 import app
+from ui import api, compare, inside
 digit = np.zeros((28, 28), np.float32); digit[6:22, 12:16] = 1
-app.view(digit, "gaussian", 0.5, 0)
+compare.view(app.LAB, digit, "gaussian", 0.5, 0)
 layer = np.zeros((112, 112, 4), np.uint8); layer[20:92, 50:60] = 255
 buffer = io.BytesIO(); Image.fromarray(layer).save(buffer, format="PNG")
-app.from_sketch("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), "masking", 0.3, 1)
+compare.from_sketch(app.LAB, "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), "masking", 0.3, 1)
 with open("examples/3.png", "rb") as file:
-    app.denoise(file.read(), "block", 0.2, 0)
-app.inside_view(digit, "gaussian", 0.5, 0, True)  # the Inside view, drawn from the models' process
-metrics, path = app.train_api("linear", ["gaussian"], 1.0, "clean", 1, 0)  # live training, in its own process
-app.view(digit, "gaussian", 0.5, 0, path)  # the trained model as a fifth panel
+    api.denoise(app.LAB, file.read(), "block", 0.2, 0)
+inside.inside_view(app.LAB, digit, "gaussian", 0.5, 0, True)  # the Inside view, drawn from the models' process
+metrics, path = api.train("linear", ["gaussian"], 1.0, "clean", 1, 0)  # live training, in its own process
+compare.view(app.LAB, digit, "gaussian", 0.5, 0, path)  # the trained model as a fifth panel
 print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch'))
 """
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)

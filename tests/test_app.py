@@ -14,41 +14,16 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, api_parameters, digit_png
+from conftest import ROOT, api_parameters, digit_png, headline_text, shown_metrics, shown_panels, starred
 from gradio_client import Client, handle_file
 from PIL import Image
 
 from dae import NOISE_KINDS
+from dae.comparison import to_uint8
+from ui import compare
+from ui.page import check_params
 
 sys.path.insert(0, str(ROOT / "scripts"))
-
-
-def figures(page_html: str) -> dict[str, str]:
-    """Each panel's own HTML, by name."""
-    return dict(re.findall(r'<figure class="panel panel-(\w+)".*?>(.*?)</figure>', page_html))
-
-
-def shown_panels(page_html: str) -> dict[str, np.ndarray]:
-    """The panel images the page shows, decoded from their inline PNGs."""
-    images = {
-        name: re.search(r'<img src="data:image/png;base64,([^"]+)"', html) for name, html in figures(page_html).items()
-    }
-    return {name: np.asarray(Image.open(io.BytesIO(base64.b64decode(m[1])))) for name, m in images.items() if m}
-
-
-def shown_metrics(page_html: str) -> dict[str, dict[str, float]]:
-    """The PSNR and SSIM each panel states, read from its own text."""
-    found = {}
-    for name, html in figures(page_html).items():
-        psnr, ssim = r"PSNR <strong>([^<]+)</strong><span class=\"unit\"> dB</span></span> ", r"SSIM <strong>([^<]+)<"
-        match = re.search(psnr + '<span class="ssim">' + ssim, html)
-        if match:
-            found[name] = {"psnr": float(match[1].replace("∞", "inf")), "ssim": float(match[2])}
-    return found
-
-
-def starred(page_html: str) -> list[str]:
-    return [name for name, html in figures(page_html).items() if "★" in html.split("</figcaption>")[0]]
 
 
 def psnr_of(a: np.ndarray, b: np.ndarray) -> float:
@@ -58,13 +33,13 @@ def psnr_of(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_view_shows_five_panels_each_with_its_own_scores_and_the_curve(app_module, digits):
     digit = digits[0, 0].numpy()
-    state, page_html, curve = app_module.view(digit, "gaussian", 0.5, 3)
+    state, page_html, curve = compare.view(app_module.LAB, digit, "gaussian", 0.5, 3)
     assert state is digit
     panels = shown_panels(page_html)
     assert list(panels) == ["clean", "noisy", "linear", "conv", "unet"]
     for image in panels.values():
         assert image.shape == (28, 28) and image.dtype == np.uint8  # the browser enlarges it, crisp
-    assert np.array_equal(panels["clean"], app_module.to_uint8(digit))
+    assert np.array_equal(panels["clean"], to_uint8(digit))
     assert not np.array_equal(panels["noisy"], panels["clean"])
     # every panel states the PSNR of the image it shows: a swap of images or of scores would break this
     metrics = shown_metrics(page_html)
@@ -83,29 +58,29 @@ NAMES = {"conv": "convolutional", "linear": "linear", "unet": "U-Net"}
 @pytest.mark.parametrize("models", [None, ["linear", "conv"], ["linear", "unet"], ["conv", "unet"]])
 def test_the_star_and_the_headline_follow_the_scores_of_the_models_on_view(app_module, digits, models):
     for i, (kind, strength) in enumerate([("gaussian", 0.6), ("masking", 0.5), ("block", 0.3), ("speckle", 0.9)]):
-        page_html = app_module.view(digits[20 + i, 0].numpy(), kind, strength, i, models=models)[1]
+        page_html = compare.view(app_module.LAB, digits[20 + i, 0].numpy(), kind, strength, i, models=models)[1]
         metrics = shown_metrics(page_html)
         metrics.pop("noisy")
         assert list(metrics) == (models or ["linear", "conv", "unet"])  # the hidden model has no panel
         best, second = sorted(metrics, key=lambda name: -metrics[name]["psnr"])[:2]
         gap = metrics[best]["psnr"] - metrics[second]["psnr"]
-        headline = re.search(r'<p id="headline">(.*?)</p>', page_html)[1]
+        headline = headline_text(page_html)
         if gap < 0.05:
             assert starred(page_html) == [] and "tie" in headline
             continue
         assert starred(page_html) == [best]
         assert NAMES[best] in headline.split("autoencoder")[0]
-        stated = re.search(r"\(\+([\d.]+) dB\)", headline.replace("<strong>", "").replace("</strong>", ""))
+        stated = re.search(r"\(\+([\d.]+) dB\)", headline)
         assert float(stated[1]) == pytest.approx(gap, abs=0.11)  # the panels show each PSNR to 0.1 dB
         hidden = set(NAMES) - set(metrics)
         assert not any(f"the {NAMES[name]} " in headline for name in hidden)
 
 
 def test_with_one_model_on_view_there_is_no_star_and_with_none_a_prompt(app_module, digits):
-    page_html = app_module.view(digits[20, 0].numpy(), "gaussian", 0.5, 0, models=["unet"])[1]
+    page_html = compare.view(app_module.LAB, digits[20, 0].numpy(), "gaussian", 0.5, 0, models=["unet"])[1]
     assert list(shown_panels(page_html)) == ["clean", "noisy", "unet"] and starred(page_html) == []
-    assert "U-Net" in re.search(r'<p id="headline">(.*?)</p>', page_html)[1]
-    _, page_html, curve = app_module.view(digits[20, 0].numpy(), "gaussian", 0.5, 0, models=[])
+    assert "U-Net" in headline_text(page_html)
+    _, page_html, curve = compare.view(app_module.LAB, digits[20, 0].numpy(), "gaussian", 0.5, 0, models=[])
     assert list(shown_panels(page_html)) == ["clean", "noisy"] and "tick one" in page_html
     assert set(curve["method"]) == {"noisy", "median", "current"}
 
@@ -167,15 +142,15 @@ def canvas_value(image: np.ndarray) -> str:
 
 def test_an_empty_canvas_gets_the_drawing_prompt(app_module):
     for value in ("", None):
-        state, page_html, curve, example = app_module.from_sketch(value, "gaussian", 0.5, 0)
+        state, page_html, curve, example = compare.from_sketch(app_module.LAB, value, "gaussian", 0.5, 0)
         assert state is None and curve is None and example == ""
-        assert app_module.PROMPT in page_html and "<img" not in page_html
+        assert compare.PROMPT in page_html and shown_panels(page_html) == {}
 
 
 def test_a_drawing_from_the_canvas_is_denoised(app_module):
     layer = np.zeros((112, 112, 4), np.uint8)
     layer[20:92, 50:60] = 255  # a "1", white and opaque on transparent
-    state, page_html, _, example = app_module.from_sketch(canvas_value(layer), "masking", 0.3, 1)
+    state, page_html, _, example = compare.from_sketch(app_module.LAB, canvas_value(layer), "masking", 0.3, 1)
     assert state.shape == (28, 28) and example == "" and len(shown_panels(page_html)) == 5
     # the canvas's digit is the clean panel: a vertical bar in the middle of the field
     assert state[:, 13:15].sum() > 10 * state[:, :5].sum()
@@ -184,7 +159,8 @@ def test_a_drawing_from_the_canvas_is_denoised(app_module):
 def test_same_seed_same_noise_new_seed_new_noise(app_module, digits):
     digit = digits[2, 0].numpy()
     first, again, other = (
-        shown_panels(app_module.view(digit, "salt_and_pepper", 0.3, seed)[1])["noisy"] for seed in (5, 5, 6)
+        shown_panels(compare.view(app_module.LAB, digit, "salt_and_pepper", 0.3, seed)[1])["noisy"]
+        for seed in (5, 5, 6)
     )
     assert np.array_equal(first, again) and not np.array_equal(first, other)
 
@@ -341,7 +317,7 @@ def test_nan_and_infinite_strengths_get_a_clear_error(server_url, digits, tmp_pa
 
 def test_error_type_is_gradio_error(app_module):
     with pytest.raises(gr.Error, match="valid kinds"):
-        app_module.check_params("blur", 0.5, 0)
+        check_params("blur", 0.5, 0)
 
 
 def test_the_readme_api_example_works(server_url, monkeypatch, capsys):
@@ -380,8 +356,8 @@ def test_the_page_keeps_serving_when_the_models_process_dies(app_module, digits)
     app_module.LAB._process.kill()
     app_module.LAB._process.wait()
     with pytest.raises(gr.Error, match="model process stopped"):
-        app_module.view(digit, "gaussian", 0.5, 0)
-    state, page_html, _ = app_module.view(digit, "gaussian", 0.5, 0)  # a new process has loaded the models
+        compare.view(app_module.LAB, digit, "gaussian", 0.5, 0)
+    state, page_html, _ = compare.view(app_module.LAB, digit, "gaussian", 0.5, 0)  # a new process has loaded the models
     assert state is digit and page_html.count("<img") == 5
 
 
@@ -424,19 +400,19 @@ def test_a_tampered_canvas_value_gets_a_message_and_the_server_keeps_serving(ser
 def test_the_link_names_the_models_on_view_and_a_bad_list_is_left_out():
     from ui.share import read_query
 
-    state = read_query({"models": "unet,conv", "seed": "3"}, examples=10, max_seed=99)
+    state = read_query({"models": "unet,conv", "seed": "3"}, examples=10)
     assert state.models == ("conv", "unet") and state.seed == 3 and not state.problems  # in the panels' order
     for bad in ("", "conv,resnet", ",,"):
-        state = read_query({"models": bad}, examples=10, max_seed=99)
+        state = read_query({"models": bad}, examples=10)
         assert state.models == ("linear", "conv", "unet") and "models=" in state.problems[0], bad
 
 
 def test_sessions_build_the_same_page_config_as_gradio_only_when_it_is_read(app_module, client, digits, tmp_path):
-    """ui/sessions.py: a new session (each plain-HTTP API call) no longer builds every block's config up front,
+    """server/sessions.py: a new session (each plain-HTTP API call) no longer builds every block's config up front,
     and the deep-link route still reads the same configs Gradio's own SessionState builds."""
     from gradio.state_holder import SessionState
 
-    from ui.sessions import ORIGINAL
+    from server.sessions import ORIGINAL
 
     assert SessionState.__init__ is not ORIGINAL["__init__"]  # applied with this Gradio (checked: 6.31)
     lazy = SessionState(app_module.demo)
@@ -454,3 +430,16 @@ def test_sessions_build_the_same_page_config_as_gradio_only_when_it_is_read(app_
     assert metrics["seed"] == 3 and Path(unet).is_file()
     session = app_module.demo.state_holder.session_data[client.session_hash]
     assert 0 < len(session.config_values) < 20  # its inputs and outputs, of 113 blocks
+
+
+def test_the_session_patch_says_in_the_log_when_it_does_not_apply(monkeypatch, caplog):
+    from gradio.state_holder import SessionState
+
+    from server import sessions
+
+    monkeypatch.setattr(SessionState, "__init__", sessions.ORIGINAL["__init__"])  # as a Gradio without the patch
+    monkeypatch.setattr(sessions, "CHECKED", {"__init__": "another gradio", "components": "another gradio"})
+    with caplog.at_level("WARNING", logger="server.sessions"):
+        assert sessions.lazy_session_configs() is False
+    assert SessionState.__init__ is sessions.ORIGINAL["__init__"]  # left as it is
+    assert f"Gradio {gr.__version__}" in caplog.text and "6.31" in caplog.text

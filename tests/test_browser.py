@@ -146,7 +146,7 @@ def test_draw_undo_clear_noise_strength_seed_upload_and_examples(browser, server
     assert example_on_view(page) is None  # the drawing replaced the example
     metrics = "\n".join(page.locator("#panels .metric").all_inner_texts())
     assert metrics.count("PSNR") == 4 and metrics.count("SSIM") == 4
-    assert page.locator("#panels .star").count() <= 1 and "PSNR" in page.locator("#panels .rule").inner_text()
+    assert page.locator("#panels [data-best]").count() <= 1 and "PSNR" in page.locator("#panels .rule").inner_text()
     # the 28x28 images are shown large, enlarged by the browser with nearest-neighbour
     shown = page.eval_on_selector_all(
         "#panels img",

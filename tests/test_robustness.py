@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from dae.preprocess import MAX_PIXELS, open_image, to_mnist  # noqa: E402
+from ui.compare import read_upload  # noqa: E402
 
 
 def digit(size=(280, 280), ink=0, paper=255, mode="L", width=22) -> Image.Image:
@@ -113,11 +114,11 @@ def test_each_bad_file_gives_a_digit_or_a_clear_message(app_module, bad_files, n
 
     expected = CASES[name][2]
     if expected is None:
-        digit28 = app_module.read_upload(str(bad_files[name]))
+        digit28 = read_upload(str(bad_files[name]))
         assert digit28.shape == (28, 28) and digit28.max() > 0.5
     else:
         with pytest.raises(gr.Error) as error:
-            app_module.read_upload(str(bad_files[name]))
+            read_upload(str(bad_files[name]))
         assert expected in str(error.value.message)
         assert any(hint in error.value.message for hint in ("Upload", "upload", "Draw", "Export", "Save"))
 

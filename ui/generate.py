@@ -1,7 +1,7 @@
 """The Generate part of the page: a denoiser run as a chain from pure noise draws digits of its own.
 
-    with gr.Accordion("Generate"):
-        part = generate_part()
+    generate.section(page)                           # the accordion, its controls and the chain, wired
+    result = run_generation(lab, "generator", 16, 10, 0)    # a Generation (the API's generate uses it too)
     html = samples_html(generation)                  # the 16 samples, each with the classifier's reading
     html = chain_html(generation, step)              # the 16 chains at one step (the frames streamed to the page)
 
@@ -12,13 +12,16 @@ this module only draws what comes back: numpy arrays, no torch.
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import dataclass
+from functools import partial
 
 import gradio as gr
 import numpy as np
 
-from dae.samples import DEFAULT_STEPS, GENERATOR_LABELS, GENERATORS, MAX_STEPS, Generation, grid
+from dae.samples import DEFAULT_STEPS, GENERATOR_LABELS, GENERATORS, MAX_STEPS, Generation, check_generation, grid
 
+from .page import QUIET, Page, messages
 from .panels import png_data_url, reading_text
 
 SHOWN = 16  # samples on the page: a 4x4 grid
@@ -72,6 +75,54 @@ def generate_part() -> GeneratePart:
                 sample = gr.Slider(1, SHOWN, value=1, step=1, label="Sample", elem_id="generate-sample")
             scrub = gr.HTML(scrub_html(None, 0, 0), elem_id="generate-scrub")
     return GeneratePart(model, steps, seed, start, status, samples, step, sample, scrub)
+
+
+def section(page: Page) -> None:
+    """The Generate accordion; one generation at a time on the whole server (the model process has one connection
+    for them)."""
+    with gr.Accordion("Generate: a denoiser that draws digits", open=False, elem_id="generate-section"):
+        part = generate_part()
+    generation = gr.State(None)  # the last generation on the page, for the step slider
+    part.model.input(default_steps, part.model, part.steps, **QUIET)
+    part.start.click(
+        partial(generate_stream, page.lab),
+        [part.model, part.steps, part.seed, page.yours],
+        [part.status, part.samples, generation, part.step, part.scrub],
+        api_visibility="private",
+        concurrency_limit=1,
+        concurrency_id="generate",
+        show_progress="hidden",
+    )
+    for slider in (part.step, part.sample):  # no model runs: each move redraws from the kept chain
+        slider.input(
+            lambda result, step, sample: scrub_html(result, int(sample) - 1, int(step)),
+            [generation, part.step, part.sample],
+            part.scrub,
+            **QUIET,
+        )
+
+
+def run_generation(lab, model, n, steps, seed, yours=None) -> Generation:
+    """A generation in the model process; every problem becomes a message for the visitor."""
+    with messages():
+        model, n, steps, seed = check_generation(model, n, steps, seed)
+        return lab.generate(model, n, steps, seed, yours=yours)
+
+
+def generate_stream(lab, model, steps, seed, yours):
+    """The page's Generate: the chain's frames from noise to digits, then the samples with their readings."""
+    yield ["Running the chain…", gr.skip(), gr.skip(), gr.skip(), gr.skip()]
+    result = run_generation(lab, model, SHOWN, steps, seed, yours)
+    for step in frame_steps(result.steps)[:-1]:
+        yield [gr.skip(), chain_html(result, step), gr.skip(), gr.skip(), gr.skip()]
+        time.sleep(FRAME_SECONDS)
+    what = "the digit it was asked for" if result.digits else "a digit"
+    status = (
+        f"{len(result.images)} digits in {result.steps} steps, {result.seconds:.2f} s. The classifier reads "
+        f"**{result.read_as_asked} of {len(result.images)}** as {what} with more than 90% confidence."
+    )
+    step = gr.Slider(maximum=result.steps, value=result.steps)
+    yield [status, samples_html(result), result, step, scrub_html(result, 0, result.steps)]
 
 
 def default_steps(model: str) -> int:

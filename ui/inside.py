@@ -1,22 +1,28 @@
-"""The Inside view's pictures and words: codes, error maps, first layers, repeated denoising, the plain autoencoder,
-the U-Net's skip connections.
+"""Inside the models, a part of the page: codes, error maps, first layers, repeated denoising, the plain
+autoencoder, the U-Net's skip connections, for the digit and noise on view.
 
+    inside.section(page)                               # the accordion; it follows every comparison while open
     html = inside_html(lab.inspect(digit, "gaussian", 0.5))
 
-No torch and no Gradio here. Signed values (errors, weights, codes, feature
-maps) are drawn blue below zero, white at zero and red above, each picture on
-a scale symmetric about zero; error maps share one fixed scale, so the models
-can be compared by eye.
+`lab.inspect` computes it in the models' process (dae.inside); no torch here.
+Signed values (errors, weights, codes, feature maps) are drawn blue below
+zero, white at zero and red above, each picture on a scale symmetric about
+zero; error maps share one fixed scale, so the models can be compared by eye.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
+import gradio as gr
 import numpy as np
 
 from dae.inside import skip_effect  # numpy only: dae.inside imports torch inside its functions
+from dae.names import NAMES
+from dae.samples import grid
 
+from .page import QUIET, Page, check_params, messages
 from .panels import db, png_data_url, reading_text
 
 if TYPE_CHECKING:
@@ -24,13 +30,13 @@ if TYPE_CHECKING:
 
 NEGATIVE, ZERO, POSITIVE = np.array([37, 99, 235]), np.array([255, 255, 255]), np.array([220, 38, 38])
 GAP = np.nan  # mosaic gaps: drawn in light grey
-MODEL_TITLES = {
-    "linear": "Linear DAE",
-    "conv": "Convolutional DAE",
-    "unet": "U-Net DAE",
-    "plain": "Plain autoencoder",
-    "unet_no_skips": "U-Net, skips zeroed",
-}
+MODEL_TITLES = {name: NAMES[name].title for name in ("linear", "conv", "unet", "plain", "unet_no_skips")}
+NOTE = (
+    "What happens inside the autoencoders for the digit and noise on view: where each one goes wrong, what a "
+    "network trained without noise makes of the same input, what the U-Net's skip connections carry, what each "
+    "keeps in its code, what its first layer looks for, and what happens when it denoises its own output again "
+    "and again."
+)
 
 
 def _signed_palette(steps: int = 127) -> np.ndarray:
@@ -63,14 +69,8 @@ def signed_picture(values: np.ndarray, alt: str, css: str = "", scale: float | N
 
 
 def mosaic(images: np.ndarray, columns: int, gap: float = GAP) -> np.ndarray:
-    """[K, h, w] -> one [rows*(h+1)-1, columns*(w+1)-1] picture, the tiles one pixel apart (`gap` between)."""
-    count, h, w = images.shape
-    rows = -(-count // columns)
-    out = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1), gap, dtype=np.float32)
-    for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        out[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = image
-    return out
+    """[K, h, w] -> one picture, the tiles one pixel apart (`gap` between): dae.samples.grid, in float."""
+    return grid(np.asarray(images, dtype=np.float32), columns=columns, gap=1, fill=gap)
 
 
 def grid_of_values(values: np.ndarray) -> np.ndarray:
@@ -184,7 +184,7 @@ def plain_section(inside: Inside) -> str:
         return ""
     shown = ["noisy", "plain", "linear"]
     images = {"noisy": inside.noisy, **inside.outputs}
-    titles = {"noisy": "Corrupted input", **MODEL_TITLES}
+    titles = {"noisy": NAMES["noisy"].title, **MODEL_TITLES}
     tiles = "".join(
         f'<div class="tile">{picture(images[name], titles[name], "px grey")}'
         f'<div class="label">{titles[name]}'
@@ -212,7 +212,7 @@ def skips_section(inside: Inside) -> str:
         + (f"<br>PSNR {db(inside.psnr[name])} dB" if name in inside.psnr else "")
         + f"</div>{_reading(inside, name)}</div>"
         for name, title, image in (
-            ("noisy", "Corrupted input", inside.noisy),
+            ("noisy", NAMES["noisy"].title, inside.noisy),
             ("unet", MODEL_TITLES["unet"], inside.outputs["unet"]),
             ("unet_no_skips", MODEL_TITLES["unet_no_skips"], inside.outputs["unet_no_skips"]),
         )
@@ -256,3 +256,27 @@ def inside_html(inside: Inside | None, message: str = "") -> str:
         repeats_section(inside),
     ]
     return f'<div class="inside-grid">{"".join(sections)}</div>'
+
+
+def inside_view(lab, digit: np.ndarray | None, kind, strength, seed, is_open: bool):
+    """The Inside view for the digit and noise on view, computed only while its section is open."""
+    if not is_open:
+        return gr.skip()
+    kind, strength, seed = check_params(kind, strength, seed)
+    if digit is None:
+        return inside_html(None, "Draw or pick a digit to look inside the models.")
+    with messages():
+        return inside_html(lab.inspect(digit, kind, strength, seed))
+
+
+def section(page: Page) -> None:
+    """The Inside accordion: computed when opened, then after every new comparison while it stays open."""
+    with gr.Accordion("Inside the models", open=False, elem_id="inside-section") as accordion:
+        gr.Markdown(NOTE, elem_id="inside-note")
+        view = gr.HTML(inside_html(None, "Opening…"), elem_id="inside")
+    is_open = gr.State(False)
+    inputs, follow = [page.digit, *page.settings, is_open], partial(inside_view, page.lab)
+    # after the panels, never delaying them
+    page.panels.change(follow, inputs, view, **QUIET)
+    accordion.expand(lambda: True, None, is_open, **QUIET).then(follow, inputs, view, **QUIET)
+    accordion.collapse(lambda: False, None, is_open, **QUIET)

@@ -29,18 +29,11 @@ from dae.comparison import (
     to_uint8,
     winner,
 )
+from dae.names import NAMES
 
-PANELS = {
-    "clean": "Clean digit",
-    "noisy": "Corrupted input",
-    "linear": "Linear DAE",
-    "conv": "Convolutional DAE",
-    "unet": "U-Net DAE",
-}
-RECONSTRUCTIONS = (*DENOISERS, "yours")
-YOURS = "Your model"  # the last panel, once the visitor has trained one (ui/train.py)
-SHORT = {"clean": "Clean", "noisy": "Noisy", "linear": "Linear", "conv": "Conv", "unet": "U-Net", "yours": "Yours"}
-MODEL_NAMES = {"linear": "linear", "conv": "convolutional", "unet": "U-Net"}
+PANELS = {name: NAMES[name].title for name in ("clean", "noisy", *DENOISERS)}
+RECONSTRUCTIONS = (*DENOISERS, "yours")  # "yours": the last panel, once the visitor has trained one (ui/train.py)
+MODEL_NAMES = {name: NAMES[name].adjective for name in DENOISERS}
 RULE = (
     f"★ marks the autoencoder on view with the highest PSNR; under {TIE_DB:g} dB from the next is a tie. "
     "<b>reads</b>: what a digit classifier sees in each image, and how sure it is (calibrated: 80% sure is right "
@@ -183,10 +176,12 @@ def panels_html(text: str, result: Comparison | None = None, models=DENOISERS) -
         titles = {name: title for name, title in PANELS.items() if name not in DENOISERS or name in models}
     else:
         shown = ("clean", "noisy", *on_view(result, models))
-        titles = {name: PANELS[name] for name in shown} | ({"yours": YOURS} if result.yours is not None else {})
+        titles = {name: PANELS[name] for name in shown} | (
+            {"yours": NAMES["yours"].title} if result.yours is not None else {}
+        )
     best = winner(result.scores, on_view(result, models)) if result is not None else None
     for name, title in titles.items():
-        picture, metric, star = '<div class="frame"></div>', "", ""
+        picture, metric, star, said = '<div class="frame"></div>', "", "", ""
         if result is not None:
             url = png_data_url(getattr(result, name))
             picture = (
@@ -196,14 +191,31 @@ def panels_html(text: str, result: Comparison | None = None, models=DENOISERS) -
             metric = "the reference" if name == "clean" else metric_html(result.scores[name])
             metric += reading_html(result, name)
             star = ' <span class="star" title="highest PSNR">★</span>' if best == name else ""
+            said = data_attributes(result, name, best == name)
         figures.append(
-            f'<figure class="panel panel-{name}" data-name="{name}"><figcaption><span class="long">{title}</span>'
-            f'<span class="short">{SHORT[name]}</span>{star}</figcaption>'
+            f'<figure class="panel panel-{name}" data-name="{name}"{said}><figcaption><span class="long">{title}</span>'
+            f'<span class="short">{NAMES[name].short}</span>{star}</figcaption>'
             f'<div class="picture">{picture}</div><div class="metric">{metric}</div></figure>'
         )
     rule = f'<p class="rule">{RULE}</p>' if result is not None else ""
     grid = f'<div class="panel-grid count-{len(titles)}">{"".join(figures)}</div>'
-    return f'<p id="headline">{text}</p>{grid}{rule}'
+    winner_said = f' data-winner="{best}"' if result is not None else ""
+    return f'<p id="headline"{winner_said}>{text}</p>{grid}{rule}'
+
+
+def data_attributes(result: Comparison, name: str, best: bool) -> str:
+    """What a panel says, for programs (the tests) to read: its PSNR and SSIM as shown, the classifier's reading,
+    whether it has the star."""
+    said = {}
+    if name in result.scores:
+        scores = result.scores[name]
+        said.update(psnr=db(scores["psnr"]).replace("∞", "inf"), ssim=f"{scores['ssim']:.2f}")
+    if name in result.readings:
+        label, confidence = result.readings[name]
+        said.update(label=str(label), confidence=f"{confidence:.4f}")
+    if best:
+        said["best"] = "true"
+    return "".join(f' data-{key}="{value}"' for key, value in said.items())
 
 
 def curve_frame(curve: dict, strength: float, models=DENOISERS) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dae.comparison import DENOISERS
-from dae.kinds import NOISE_KINDS, check_noise
+from dae.kinds import MAX_SEED, NOISE_KINDS, check_noise, check_seed
 
 
 @dataclass
@@ -25,7 +25,7 @@ class SharedState:
     problems: list[str] = field(default_factory=list)  # one message per parameter that was left out
 
 
-def read_query(query: Mapping[str, str], *, examples: int, max_seed: int, default: SharedState | None = None):
+def read_query(query: Mapping[str, str], *, examples: int, default: SharedState | None = None):
     """The state a URL's query names, on top of `default`; bad values are reported in `problems`, not applied."""
     state = default or SharedState()
     state = SharedState(state.kind, state.strength, state.seed, state.example, state.models, [])
@@ -40,11 +40,10 @@ def read_query(query: Mapping[str, str], *, examples: int, max_seed: int, defaul
         except ValueError:
             state.problems.append(f"strength={query['strength']!r} is not a number from 0 to 1")
     if "seed" in query:
-        value = _whole(query["seed"])
-        if value is not None and 0 <= value <= max_seed:
-            state.seed = value
-        else:
-            state.problems.append(f"seed={query['seed']!r} is not a whole number from 0 to {max_seed}")
+        try:
+            state.seed = check_seed(query["seed"])
+        except ValueError:
+            state.problems.append(f"seed={query['seed']!r} is not a whole number from 0 to {MAX_SEED}")
     if "example" in query:
         value = _whole(query["example"])
         if value is not None and 0 <= value < examples:

@@ -1,32 +1,30 @@
 """The Train part of the page: train a small DAE live, watch it learn, then compare it as a fifth panel.
 
-    with gr.Accordion("Train your own"):
-        part = train_part()                         # the controls, the live curve, the reconstructions
-    wire_training(part, digit_state, settings, your_model, run=run_training_job)
+    train.section(page)                             # the accordion: controls, live curve, reconstructions; wired
+    metrics, path = train_to_end(request)           # the API's train: the same training, to its end
 
 The lessons come as presets (`LESSONS`): what a plain autoencoder does with
 noise, a model that only ever saw Gaussian noise, and a loss taken against the
 noisy input. Training runs through `dae.live` (a process of its own on a CPU,
-the GPU on a ZeroGPU Space), one at a time per server: Gradio queues the rest
-and shows each visitor their place.
+the GPU on a ZeroGPU Space: server/zerogpu.py), one at a time per server:
+Gradio queues the rest and shows each visitor their place.
 """
 
 from __future__ import annotations
 
-import tempfile
 import threading
-import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import gradio as gr
 import numpy as np
 import pandas as pd
 
 from dae.kinds import NOISE_KINDS, NOISE_LABELS
-from dae.live import ARCHITECTURES, TrainingRequest, check_training
+from dae.live import ARCHITECTURES, SCORE_STRENGTH, TrainingRequest, check_training, shape_text
+from server.downloads import save_checkpoint
+from server.zerogpu import MAX_TRAIN_SECONDS, run_training_job
 
+from .page import QUIET, Page, messages
 from .panels import png_data_url
 
 LESSONS = {
@@ -58,9 +56,16 @@ LESSONS = {
         "the model learns to reproduce the noise. The clean target is what makes a DAE.",
     },
 }
-ARCHITECTURE_LABELS = {"linear": "Linear (784-768-192-768-784)", "conv": "Convolutional (16×7×7 code)"}
+ARCHITECTURE_LABELS = {"linear": f"Linear ({shape_text('linear')})", "conv": f"Convolutional ({shape_text('conv')})"}
 TARGET_LABELS = {"clean": "the clean digit (a DAE)", "noisy": "the corrupted input"}
-SHOWN_TITLES = [f"{NOISE_LABELS[kind]} 0.5" for kind in NOISE_KINDS] + ["your digit"]
+SHOWN_TITLES = [f"{NOISE_LABELS[kind]} {SCORE_STRENGTH:g}" for kind in NOISE_KINDS] + ["your digit"]
+NOTE = (
+    "Train a small denoising autoencoder here, in seconds, and watch it learn: its PSNR on held-out digits, and "
+    "its reconstructions, update as it trains. The lessons show what training decides: with noise and a loss "
+    "against the clean digit it learns to denoise; without noise, or with a loss against the noisy input, it "
+    f"does not. One training runs at a time on this server (at most {MAX_TRAIN_SECONDS:g} s); others wait "
+    "their turn."
+)
 
 
 @dataclass
@@ -127,7 +132,7 @@ def train_part(max_seconds: float) -> TrainPart:
                 y="PSNR (dB)",
                 color="series",
                 color_map={"your model": "#7c3aed", "noisy input": "#9ca3af"},
-                title="Held-out digits, every kind of noise at 0.5",
+                title=f"Held-out digits, every kind of noise at {SCORE_STRENGTH:g}",
                 height=240,
                 elem_id="train-curve",
             )
@@ -177,8 +182,9 @@ def status_text(value: dict, done: bool = False) -> str:
     verdict = "better than" if gain > 0 else "worse than"
     return (
         f"**Done**: {m['epochs']} epochs in {m['seconds']:.1f} s on {m['device']}. On {m['held_out_digits']} "
-        f"held-out digits under every kind of noise at 0.5, your model scores **{m['val_psnr']:.1f} dB**, "
-        f"{abs(gain):.1f} dB {verdict} the noisy input ({m['noisy_psnr']:.1f} dB). It now appears as a fifth "
+        f"held-out digits under every kind of noise at {SCORE_STRENGTH:g}, your model scores "
+        f"**{m['val_psnr']:.1f} dB**, {abs(gain):.1f} dB {verdict} the noisy input ({m['noisy_psnr']:.1f} dB). "
+        "It now appears as a fifth "
         "panel above, on your digit: try other kinds of noise."
     )
 
@@ -200,75 +206,63 @@ class StopFlags:
 
 
 STOPS = StopFlags()
-Runner = Callable[[TrainingRequest, Callable[[], bool]], Iterator[tuple[str, dict]]]
 
 
-TRAINED = Path(tempfile.gettempdir()) / "dae-lab-trained"  # the visitors' trained models, and generated samples
-KEEP_SECONDS = 3600  # a trained model stays usable (and downloadable) for an hour after training
+def make_request(architecture, kinds, max_strength, target, seconds, seed) -> TrainingRequest:
+    with messages():
+        return check_training(architecture, kinds, max_strength, target, seconds, seed, max_seconds=MAX_TRAIN_SECONDS)
 
 
-def save_download(data: bytes, prefix: str, suffix: str, folder: Path = TRAINED) -> str:
-    """`data` as a file Gradio can offer for download (and the lab can load): its path.
-
-    Files of the same prefix older than KEEP_SECONDS go first, so a long-running server does not fill its disk.
-    The file is complete before its path is handed out.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - KEEP_SECONDS
-    for old in folder.glob(f"{prefix}*{suffix}"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    handle = tempfile.NamedTemporaryFile(prefix=prefix, suffix=suffix, dir=folder, delete=False)
-    with handle:
-        handle.write(data)
-    return handle.name
-
-
-def save_checkpoint(data: bytes, folder: Path = TRAINED) -> str:
-    """The checkpoint zip of a live training, as a file (see save_download)."""
-    return save_download(data, "dae-your-model-", ".zip", folder)
-
-
-def make_request(architecture, kinds, max_strength, target, seconds, seed, max_seconds: float) -> TrainingRequest:
-    try:
-        return check_training(architecture, kinds, max_strength, target, seconds, seed, max_seconds=max_seconds)
-    except ValueError as error:
-        raise gr.Error(str(error).capitalize() + ".") from None
-
-
-def training_events(
-    run: Runner, max_seconds: float
-) -> tuple[Callable[..., Iterator[list]], Callable[..., tuple[dict, str]]]:
-    """The page's streaming handler and the API's `train` function, both over `run` (see app.py)."""
-
-    def stream(
-        architecture, kinds, max_strength, target, seconds, seed, digit, kind, strength, noise_seed, request: gr.Request
-    ):
-        job = make_request(architecture, kinds, max_strength, target, seconds, seed, max_seconds)
-        if digit is not None:
-            job = replace(job, digit=np.asarray(digit).tolist(), shown_noise=(kind, float(strength), int(noise_seed)))
-        session = request.session_hash or ""
-        STOPS.take(session)  # a stale Stop from before this training
-        yield ["Starting…", gr.skip(), gr.skip(), None, gr.skip()]
-        for kind_, value in run(job, lambda: STOPS.take(session)):
+def train_stream(
+    architecture, kinds, max_strength, target, seconds, seed, digit, kind, strength, noise_seed, request: gr.Request
+):
+    """The page's training: the status, the curve, the reconstructions as it learns; then the checkpoint, as a
+    download and as the visitor's model."""
+    job = make_request(architecture, kinds, max_strength, target, seconds, seed)
+    if digit is not None:
+        job = replace(job, digit=np.asarray(digit).tolist(), shown_noise=(kind, float(strength), int(noise_seed)))
+    session = request.session_hash or ""
+    STOPS.take(session)  # a stale Stop from before this training
+    yield ["Starting…", gr.skip(), gr.skip(), None, gr.skip()]
+    with messages():
+        for kind_, value in run_training_job(job, lambda: STOPS.take(session)):
             if kind_ == "progress":
                 curve = curve_frame(value["curve"], value["noisy_psnr"])
                 yield [status_text(value), curve, shown_html(value["shown"]), gr.skip(), gr.skip()]
             else:
                 path = save_checkpoint(value["checkpoint"])
-                noisy = value["metrics"]["noisy_psnr"]
-                yield [status_text(value, done=True), curve_frame(value["curve"], noisy), shown_html(value["shown"]),
-                       path, path]  # fmt: skip
+                curve = curve_frame(value["curve"], value["metrics"]["noisy_psnr"])
+                yield [status_text(value, done=True), curve, shown_html(value["shown"]), path, path]
 
-    def api(architecture, kinds, max_strength, target, seconds, seed) -> tuple[dict, str]:
-        job = make_request(architecture, kinds, max_strength, target, seconds, seed, max_seconds)
-        for kind_, value in run(job, lambda: False):
+
+def train_to_end(job: TrainingRequest) -> tuple[dict, str]:
+    """One training to its end, no stop: its metrics and the path of its checkpoint zip (the API's train)."""
+    with messages():
+        for kind_, value in run_training_job(job, lambda: False):
             if kind_ == "done":
                 return value["metrics"], save_checkpoint(value["checkpoint"])
-        raise gr.Error("The training ended without a result; try again.")
-
-    return stream, api
+    raise gr.Error("The training ended without a result; try again.")
 
 
 def stop_training(request: gr.Request) -> None:
     STOPS.set(request.session_hash or "")
+
+
+def section(page: Page) -> None:
+    """The Train accordion; one training at a time on the whole server (Gradio queues the rest and shows their
+    place). A finished model joins the comparison on view as a last panel."""
+    with gr.Accordion("Train your own autoencoder", open=False, elem_id="train-section"):
+        gr.Markdown(NOTE, elem_id="train-note")
+        part = train_part(MAX_TRAIN_SECONDS)
+    part.lesson.input(apply_lesson, part.lesson, [part.lesson_note, part.kinds, part.target], **QUIET)
+    inputs = [part.architecture, part.kinds, part.max_strength, part.target, part.seconds, part.seed]
+    training = part.start.click(
+        train_stream,
+        [*inputs, page.digit, *page.settings],
+        [part.status, part.curve, part.shown, part.download, page.yours],
+        api_visibility="private",
+        concurrency_limit=1,
+        concurrency_id="train",
+    )
+    training.success(page.refresh, page.current, page.outputs, **QUIET)
+    part.stop.click(stop_training, None, None, **QUIET)

@@ -1,7 +1,7 @@
 """Gradio's per-session page config, built when it is read rather than for every new session.
 
-    from ui.sessions import lazy_session_configs
-    lazy_session_configs()   # once, before the app serves; True when it applied
+    from server.sessions import lazy_session_configs
+    lazy_session_configs()   # once, before the app serves; True when it applied, a warning in the log when not
 
 For every new session Gradio (`gradio.state_holder.SessionState`) builds the config of every block of the
 page: here 113 blocks, 6 ms and 187 KB, kept for up to 10,000 sessions. Only its deep-link route reads
@@ -11,18 +11,23 @@ With this, a session builds the config of a block when an event first touches it
 deep-link route reads them: the same configs, later.
 
 It replaces `SessionState.__init__` and `SessionState.components` only where their source is the one
-checked here (Gradio 6.31); with any other Gradio it changes nothing and returns False.
+checked here (Gradio 6.31); with any other Gradio it changes nothing, logs a warning that names the Gradio
+version and what is lost (each new session costs its page config again), and returns False.
 """
 
 from __future__ import annotations
 
 import hashlib
 import inspect
+import logging
 import os
 from collections.abc import Iterator
 from copy import copy
 
+import gradio
 from gradio import state_holder
+
+LOG = logging.getLogger(__name__)
 
 # the first 16 hex digits of the sha256 of the source of SessionState.__init__ and of its `components` getter
 # this patch was checked against: any change to either leaves Gradio as it is
@@ -64,8 +69,15 @@ def lazy_session_configs() -> bool:
     try:
         current = {"__init__": _source_hash(session.__init__), "components": _source_hash(session.components.fget)}
     except (OSError, TypeError, AttributeError):  # no source to check: leave Gradio as it is
-        return False
+        current = None
     if current != CHECKED:
+        LOG.warning(
+            "server/sessions.py: Gradio %s's SessionState is not the one this patch was checked against (Gradio "
+            "6.31), so it is left as it is: every new session (each plain-HTTP API call) builds the whole page's "
+            "config again (6 ms and 187 KB on 6.31, docs/serving.md). Check the patch against this Gradio and "
+            "update CHECKED.",
+            gradio.__version__,
+        )
         return False
     session.__init__ = _init
     session.components = property(_components)

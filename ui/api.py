@@ -1,0 +1,99 @@
+"""The API: three endpoints for gradio_client, each with inputs of its own (hidden on the page).
+
+    client.predict(handle_file("7.png"), "gaussian", 0.5, 0, api_name="/denoise")
+    client.predict("generator", 16, 10, 0, api_name="/generate")
+    client.predict("linear", ["gaussian"], 1.0, "clean", 20, 0, api_name="/train")
+
+The inputs have no choices or ranges, so every value reaches the checks,
+whose messages name the valid values (README.md, "The API", shows each
+endpoint's outputs). The page's own events are private or undocumented.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from dae.comparison import finite, to_uint8
+from dae.kinds import NOISE_KINDS
+from dae.names import NAMES
+from dae.samples import grid
+from server.downloads import save_download
+
+from .compare import read_upload
+from .generate import default_steps, generation_metrics, run_generation, samples_npz
+from .page import Page, check_params, messages
+from .train import make_request, train_to_end
+
+PANELS = ("clean", "noisy", "linear", "conv")  # denoise's first images, in this order; the U-Net's comes last
+
+
+def denoise(lab, image, kind, strength, seed):
+    """An image file, a noise kind, a strength in [0, 1] and a seed -> the clean, noisy, linear and conv images,
+    the metrics, and the U-Net's image (last, so that clients written before it keep working)."""
+    kind, strength, seed = check_params(kind, strength, seed)
+    digit = read_upload(image)
+    with messages():
+        result = lab.compare(digit, kind, strength, seed, curve=False)
+    metrics = {name: {key: finite(value) for key, value in scores.items()} for name, scores in result.scores.items()}
+    metrics["clean"] = {}
+    for name, (label, confidence) in result.readings.items():  # the classifier's reading of each image
+        metrics[name].update(label=label, confidence=round(confidence, 4))
+    metrics.update(better=result.better, kind=kind, strength=strength, seed=seed)
+    panels = (to_uint8(getattr(result, name)) for name in PANELS)
+    return (*panels, metrics, to_uint8(result.unet) if result.unet is not None else None)
+
+
+def generate(lab, model, n, steps, seed, yours=None):
+    """A model ("generator", "conv", "linear", "yours"), n (1 to 256), steps (1 to 200), a seed -> the grid of
+    samples, an .npz of them (uint8 [n, 28, 28], white on black) and the metrics."""
+    result = run_generation(lab, model, n, steps, seed, yours)
+    return grid(result.images), save_download(samples_npz(result), "dae-samples-", ".npz"), generation_metrics(result)
+
+
+def train(architecture, kinds, max_strength, target, seconds, seed) -> tuple[dict, str]:
+    """An architecture ("linear", "conv"), the noise kinds to train on ([] for none), the largest strength, the
+    loss's target ("clean", "noisy"), a time budget in seconds and a seed -> the metrics and the checkpoint (a zip
+    of config.json and model.safetensors that dae.load_model reads)."""
+    return train_to_end(make_request(architecture, kinds, max_strength, target, seconds, seed))
+
+
+def section(page: Page) -> None:
+    """The three endpoints, each triggered by a hidden button; generate and train share their queues with the
+    page's (one at a time on the server)."""
+    with gr.Group(visible=False):
+        denoise_inputs = [
+            gr.File(label="image", type="binary"),
+            gr.Textbox(value="gaussian", label="kind"),
+            gr.Number(value=0.5, label="strength"),
+            gr.Number(value=0, label="seed"),
+        ]
+        denoise_outputs = [gr.Image(label=NAMES[name].title, format="png") for name in PANELS]
+        denoise_outputs += [gr.JSON(label="metrics"), gr.Image(label=NAMES["unet"].title, format="png")]
+        denoise_button = gr.Button()
+        generate_inputs = [
+            gr.Textbox(value="generator", label="model"),
+            gr.Number(value=16, label="n"),
+            gr.Number(value=default_steps("generator"), label="steps"),
+            gr.Number(value=0, label="seed"),
+        ]
+        generate_outputs = [gr.Image(label="grid", format="png"), gr.File(label="samples"), gr.JSON(label="metrics")]
+        generate_button = gr.Button()
+        train_inputs = [
+            gr.Textbox(value="linear", label="architecture"),
+            gr.JSON(value=list(NOISE_KINDS), label="kinds"),
+            gr.Number(value=1.0, label="max_strength"),
+            gr.Textbox(value="clean", label="target"),
+            gr.Number(value=20, label="seconds"),
+            gr.Number(value=0, label="seed"),
+        ]
+        train_outputs = [gr.JSON(label="metrics"), gr.File(label="checkpoint")]
+        train_button = gr.Button()
+    # a partial's own docstring is functools'; the API's page shows each endpoint's
+    described = lambda fn: {"api_name": fn.__name__, "api_description": fn.__doc__}  # noqa: E731
+    denoise_button.click(partial(denoise, page.lab), denoise_inputs, denoise_outputs, **described(denoise))
+    generate_button.click(partial(generate, page.lab), [*generate_inputs, page.yours], generate_outputs,
+                          **described(generate), concurrency_limit=1, concurrency_id="generate")  # fmt: skip
+    train_button.click(train, train_inputs, train_outputs, **described(train), concurrency_limit=1,
+                       concurrency_id="train")  # fmt: skip
