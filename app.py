@@ -7,9 +7,10 @@ out and wires its own events (`section(page)`), over the `dae` package:
 
     ui/compare.py    the digit (drawn, uploaded, an example), the noise, the panels, the curve
     ui/inside.py     inside the models, for the digit on view
+    ui/field.py      what a denoiser learns: its field in 2-D, trained live on points
     ui/generate.py   a denoiser run as a chain from noise draws digits
     ui/train.py      train your own autoencoder, live; it joins the comparison
-    ui/api.py        the API endpoints denoise, generate and train (see README.md)
+    ui/api.py        the API endpoints denoise, generate, train and field (see README.md)
 
 What the parts share is in ui/page.py; serving plumbing (ZeroGPU, downloads,
 Gradio's sessions) in server/. This process never imports torch: the models
@@ -43,7 +44,7 @@ LAB = start_lab(CHECKPOINTS, slots=CONCURRENCY, threads=int(os.environ.get("DAE_
 import gradio as gr  # noqa: E402
 
 from server.sessions import lazy_session_configs  # noqa: E402
-from ui import api, compare, generate, inside, train  # noqa: E402
+from ui import api, compare, field, generate, inside, train  # noqa: E402
 from ui.generate import GENERATE_CSS  # noqa: E402
 from ui.page import Page  # noqa: E402
 
@@ -70,9 +71,10 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         gr.HTML(INTRO, elem_id="intro")
         compare.section(page)  # ui/compare.py: draw, upload or pick a digit; the noise; the panels; the curve
         inside.section(page)  # ui/inside.py: inside the models, for the digit on view
+        field.section(page)  # ui/field.py: what a denoiser learns, in 2-D: its field, trained live on points
         generate.section(page)  # ui/generate.py: a denoiser draws digits from noise
         train.section(page)  # ui/train.py: train your own autoencoder; it joins the comparison
-        api.section(page)  # ui/api.py: the API endpoints denoise, generate and train
+        api.section(page)  # ui/api.py: the API endpoints denoise, generate, train and field
     return demo
 
 

@@ -67,6 +67,10 @@ class TrainingRequest:
     digit: list | None = field(default=None, compare=False)
     shown_noise: tuple[str, float, int] = ("gaussian", 0.5, 0)
 
+    def run(self, device: str = "auto", should_stop: Callable[[], bool] = lambda: False):
+        """The training this request asks for (what a TrainingJob's child runs): see run_training."""
+        return run_training(self, device=device, should_stop=should_stop)
+
 
 def check_training(
     architecture="linear",
@@ -356,10 +360,11 @@ def load_model_zip(data: bytes):
 
 
 class TrainingJob:
-    """`run_training` in a child process at the lowest priority (THREADS torch threads), so it cannot slow the
-    page's denoising for other visitors much. `updates()` yields what the child sends; `stop()` ends it."""
+    """A request's training (its `run`: a TrainingRequest's `run_training`, a field's `dae.field.run_field`) in a
+    child process at the lowest priority (THREADS torch threads), so it cannot slow the page's denoising for other
+    visitors much. `updates()` yields what the child sends; `stop()` ends it."""
 
-    def __init__(self, request: TrainingRequest, *, device: str = "auto"):
+    def __init__(self, request, *, device: str = "auto"):
         self._process, (self._connection,) = spawn("dae.live", env={"OMP_NUM_THREADS": str(THREADS)})
         self._connection.send((request, device))
 
@@ -410,7 +415,7 @@ def _child(connection: Connection) -> None:
     request, device = connection.recv()
     stop = lambda: connection.poll() and connection.recv() == "stop"  # noqa: E731
     try:
-        for update in run_training(request, device=device, should_stop=stop):
+        for update in request.run(device=device, should_stop=stop):
             connection.send(update)
     except (EOFError, OSError):
         return  # the web server went away

@@ -443,3 +443,37 @@ def test_the_session_patch_says_in_the_log_when_it_does_not_apply(monkeypatch, c
         assert sessions.lazy_session_configs() is False
     assert SessionState.__init__ is sessions.ORIGINAL["__init__"]  # left as it is
     assert f"Gradio {gr.__version__}" in caplog.text and "6.31" in caplog.text
+
+
+def test_field_through_gradio_client(client):
+    from dae.points import make_points
+
+    assert api_parameters(client, "/field") == ["points", "seconds", "seed"]
+    points = make_points("rings", 600, seed=5).tolist()
+    picture, samples, metrics = client.predict(points, 2, 0, api_name="/field")
+    assert np.asarray(Image.open(picture)).shape == (480, 480, 3)
+    with np.load(samples) as data:
+        drawn = data["samples"]
+    assert drawn.shape == (2000, 2) and drawn.dtype == np.float32
+    assert 1.5 <= metrics["seconds"] < 4 and metrics["steps"] > 0 and metrics["points"] == 600
+    # scored against the given points, and better than the noise the sampler starts from
+    noise = np.random.default_rng(0).normal(0, 3, (2000, 2))
+    from dae.points import energy_distance
+
+    assert metrics["energy_distance"] == pytest.approx(energy_distance(drawn, np.asarray(points)), rel=1e-3, abs=1e-4)
+    assert metrics["energy_distance"] < energy_distance(noise, np.asarray(points)) / 10
+
+
+@pytest.mark.parametrize(
+    "params,named",
+    [
+        ([[[0.1, 0.2]] * 10, 2, 0], "from 50 to 10,000"),
+        ([[[0.1, 1.2]] * 60, 2, 0], "each number from -1 to 1"),
+        ([[[0.1, 0.2]] * 60, 0, 0], "seconds must be from 1 to 30"),
+        ([[[0.1, 0.2]] * 60, 2, -3], "seed must be a whole number"),
+    ],
+)
+def test_field_rejects_bad_values_with_a_message(client, params, named):
+    with pytest.raises(Exception) as error:
+        client.predict(*params, api_name="/field")
+    assert named.lower() in str(error.value).lower() and "Traceback" not in str(error.value)

@@ -1,8 +1,9 @@
-"""The API: three endpoints for gradio_client, each with inputs of its own (hidden on the page).
+"""The API: four endpoints for gradio_client, each with inputs of its own (hidden on the page).
 
     client.predict(handle_file("7.png"), "gaussian", 0.5, 0, api_name="/denoise")
     client.predict("generator", 16, 10, 0, api_name="/generate")
     client.predict("linear", ["gaussian"], 1.0, "clean", 20, 0, api_name="/train")
+    client.predict([[0.1, 0.2], ...], 10, 0, api_name="/field")
 
 The inputs have no choices or ranges, so every value reaches the checks,
 whose messages name the valid values (README.md, "The API", shows each
@@ -11,16 +12,20 @@ endpoint's outputs). The page's own events are private or undocumented.
 
 from __future__ import annotations
 
+import io
 from functools import partial
 
 import gradio as gr
+import numpy as np
 
 from dae.comparison import finite, to_uint8
 from dae.kinds import NOISE_KINDS
 from dae.names import NAMES
+from dae.points import check_field
 from dae.samples import grid
 from server.downloads import save_download
 
+from . import field as field_part
 from .compare import read_upload
 from .generate import default_steps, generation_metrics, run_generation, samples_npz
 from .page import Page, check_params, messages
@@ -59,8 +64,22 @@ def train(architecture, kinds, max_strength, target, seconds, seed) -> tuple[dic
     return train_to_end(make_request(architecture, kinds, max_strength, target, seconds, seed))
 
 
+def field(points, seconds, seed):
+    """Points ([[x, y], ...], 50 to 10,000 pairs in [-1, 1]), a training budget in seconds (1 to 30) and a seed ->
+    a picture of the learnt field over the points and the samples, the samples (an .npz: `samples`, float32
+    [2000, 2], by the probability-flow ODE) and the metrics (seconds, steps, the samples' energy distance to
+    the points, its floor, ...)."""
+    with messages():
+        job = check_field(points, seconds, seed)
+    result = field_part.train_to_end(job)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, samples=result["samples"].astype(np.float32))
+    samples = save_download(buffer.getvalue(), "dae-field-", ".npz")
+    return field_part.picture(job.points, result), samples, result["metrics"]
+
+
 def section(page: Page) -> None:
-    """The three endpoints, each triggered by a hidden button; generate and train share their queues with the
+    """The four endpoints, each triggered by a hidden button; generate and train share their queues with the
     page's (one at a time on the server)."""
     with gr.Group(visible=False):
         denoise_inputs = [
@@ -90,6 +109,10 @@ def section(page: Page) -> None:
         ]
         train_outputs = [gr.JSON(label="metrics"), gr.File(label="checkpoint")]
         train_button = gr.Button()
+        field_inputs = [gr.JSON(value=[], label="points"), gr.Number(value=10, label="seconds"),
+                        gr.Number(value=0, label="seed")]  # fmt: skip
+        field_outputs = [gr.Image(label="picture", format="png"), gr.File(label="samples"), gr.JSON(label="metrics")]
+        field_button = gr.Button()
     # a partial's own docstring is functools'; the API's page shows each endpoint's
     described = lambda fn: {"api_name": fn.__name__, "api_description": fn.__doc__}  # noqa: E731
     denoise_button.click(partial(denoise, page.lab), denoise_inputs, denoise_outputs, **described(denoise))
@@ -97,3 +120,5 @@ def section(page: Page) -> None:
                           **described(generate), concurrency_limit=1, concurrency_id="generate")  # fmt: skip
     train_button.click(train, train_inputs, train_outputs, **described(train), concurrency_limit=1,
                        concurrency_id="train")  # fmt: skip
+    field_button.click(field, field_inputs, field_outputs, **described(field), concurrency_limit=1,
+                       concurrency_id="field")  # fmt: skip

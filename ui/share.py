@@ -64,10 +64,14 @@ def _whole(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 12 else None
 
 
-# "Copy link": the page's own address with the current settings, into the clipboard and the address bar (so it
-# can be copied by hand where the clipboard is not allowed). A drawn or uploaded digit cannot travel in a URL.
+# "Copy link": the page's own address with the current settings (and what other parts put there), into the
+# clipboard and the address bar (so it can be copied by hand where the clipboard is not allowed). A drawn or uploaded
+# digit cannot travel in a URL.
 COPY_LINK_JS = """(kind, strength, seed, example, models) => {
-  const query = new URLSearchParams({kind, strength: String(strength), seed: String(seed)});
+  const query = new URLSearchParams(window.location.search); // other parts' settings (the field's set) stay
+  Object.entries({kind, strength: String(strength), seed: String(seed)}).forEach(([k, v]) => query.set(k, v));
+  query.delete("example");
+  query.delete("models");
   if (example !== "" && example !== null) query.set("example", example);
   if (models && models.length && models.length < MODEL_COUNT) query.set("models", models.join(","));
   const url = window.location.origin + window.location.pathname + "?" + query.toString().replace(/%2C/g, ",");
