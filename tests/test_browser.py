@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import os
 import shutil
 import sys
@@ -467,3 +468,62 @@ def test_generate_plays_the_chain_then_shows_sixteen_digits_and_scrubs_one(brows
         assert width <= size["width"], f"the page scrolls sideways ({width}px wide)"
         assert_no_error_toast(page)
         page.close()
+
+
+def field_said(page) -> dict:
+    """What the field's figure says (its data- attributes): points, arrows, samples, sigma, energy, floor."""
+    return page.evaluate("Object.assign({}, document.querySelector('#field .field-figure').dataset)")
+
+
+def spray_stroke(page, points, steps: int = 12):
+    """A mouse stroke on the field's canvas through `points`, fractions of its side."""
+    box = page.locator("#field canvas").bounding_box()
+    at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])  # noqa: E731
+    page.mouse.move(*at(*points[0]))
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(*at(x, y), steps=steps)
+    page.mouse.up()
+
+
+@pytest.mark.parametrize("size", [(1280, 900), (390, 844)])
+def test_points_drawn_on_the_field_train_and_the_arrows_and_samples_change(browser, server_url, size):
+    width, height = size
+    page = open_page(browser, server_url + "?field=rings", viewport={"width": width, "height": height})
+    page.get_by_text("What a denoiser learns: the field in 2-D").click()
+    assert page.locator("#field-set").get_by_label("Rings").is_checked()  # the link's set
+    page.locator("#field canvas").scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('#field .field-figure').dataset.points === '2000'")
+    page.locator("#field button[data-tool=clear]").click()
+    page.wait_for_function("document.querySelector('#field .field-figure').dataset.points === '0'")
+    # two strokes with the mouse: a line and a ring of points
+    spray_stroke(page, [(0.2, 0.3), (0.5, 0.3), (0.8, 0.35)])
+    spray_stroke(
+        page, [(0.5 + 0.2 * math.cos(t / 8 * math.pi), 0.65 + 0.15 * math.sin(t / 8 * math.pi)) for t in range(17)]
+    )
+    drawn = int(field_said(page)["points"])
+    assert drawn >= 50, drawn
+    seconds = page.locator("#field-seconds input[type='number']")
+    seconds.fill("2")
+    seconds.press("Enter")
+    page.locator("#field-start").click()
+    page.wait_for_function("Number(document.querySelector('#field .field-figure').dataset.arrows) > 0", timeout=60_000)
+    page.wait_for_function(
+        "Number(document.querySelector('#field .field-figure').dataset.samples) === 2000", timeout=60_000
+    )
+    said = field_said(page)
+    assert int(said["points"]) == drawn and float(said["energy"]) > 0 and float(said["floor"]) > 0
+    assert "Done" in page.inner_text("#field-status")
+    # σ moves in the browser alone: the arrows are redrawn at the new level at once
+    slider = page.locator("#field .field-sigma")
+    slider.focus()
+    for _ in range(6):
+        slider.press("ArrowRight")
+    assert float(field_said(page)["sigma"]) > float(said["sigma"])
+    page.locator("#field input[value=langevin]").check()
+    assert int(field_said(page)["samples"]) == 2000  # Langevin's samples at the nearest level
+    page.locator("#field").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"11-field-{width}.png"))
+    width_now = page.evaluate("document.documentElement.scrollWidth")
+    assert width_now <= width, f"the page is {width_now} px wide at {width}"
+    assert_no_error_toast(page)

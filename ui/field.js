@@ -256,8 +256,9 @@ canvas.addEventListener("pointerdown", (event) => {
   event.preventDefault();
   canvas.setPointerCapture(event.pointerId);
   drawing = true;
-  if (state.set) state.points = []; // drawing replaces a built-in set
-  state.set = "";
+  if (state.set) state.points = []; // drawing replaces a built-in set, and what was learnt from it
+  state = { ...state, set: "", fieldData: new Float32Array(0), ode: new Float32Array(0), langevin: {} };
+  state.metrics = undefined;
   spray(event);
   redraw();
 });
@@ -280,9 +281,10 @@ for (const name of ["touchstart", "touchmove"]) {
   canvas.addEventListener(name, (event) => event.preventDefault(), { passive: false });
 }
 element.querySelector("button[data-tool=clear]").addEventListener("click", () => {
-  state.points = [];
-  state.set = "";
+  state = { ...state, points: [], set: "", fieldData: new Float32Array(0), ode: new Float32Array(0), langevin: {} };
+  state.metrics = undefined;
   send();
+  redraw();
 });
 element.querySelector("button[data-tool=play]").addEventListener("click", play);
 slider.addEventListener("input", redraw);
