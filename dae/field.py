@@ -207,40 +207,25 @@ def run_field(request, should_stop=lambda: False, every: float = 0.5):
     """A FieldRequest's training (dae.points): yield ("progress", snapshot) at most every `every` s while it trains
     (the loss curve and the field at every level of LEVELS), then ("done", result) with the samples of both
     samplers, a few ODE trajectories and the metrics (see `result`)."""
-    import queue
-    import threading
+    from .live import on_a_thread
 
-    updates: queue.Queue = queue.Queue()
+    def work(send) -> None:  # on a thread of its own, as in dae.live: this generator only hands updates on
+        points = torch.tensor(request.points, dtype=torch.float32)
+        model = FieldDenoiser(sigma_data=float(points.std()))
+        curve, last = [], [0.0]
 
-    def work() -> None:  # training on a thread of its own, as in dae.live: this generator only hands updates on
-        try:
-            points = torch.tensor(request.points, dtype=torch.float32)
-            curve, last = [], [0.0]
+        def progress(info: dict) -> bool:
+            if "val_loss" in info:
+                curve.append([round(info["seconds"], 2), round(info["val_loss"], 5)])
+                if time.perf_counter() - last[0] >= every:
+                    last[0] = time.perf_counter()
+                    send(("progress", {**info, **GEOMETRY, "curve": list(curve), "field": arrows(model)}))
+            return should_stop()
 
-            def progress(info: dict) -> bool:
-                if "val_loss" in info:
-                    curve.append([round(info["seconds"], 2), round(info["val_loss"], 5)])
-                    if time.perf_counter() - last[0] >= every:
-                        last[0] = time.perf_counter()
-                        updates.put(("progress", {**info, **GEOMETRY, "curve": list(curve), "field": arrows(model)}))
-                return should_stop()
+        model, run = train_field(points, request.seconds, request.seed, progress, model=model)
+        send(("done", result(model, points, request, run, curve)))
 
-            model = FieldDenoiser(sigma_data=float(points.std()))
-            model, run = train_field(points, request.seconds, request.seed, progress, model=model)
-            updates.put(("done", result(model, points, request, run, curve)))
-        except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
-            updates.put(("error", error))
-        finally:
-            updates.put(("finished", None))
-
-    threading.Thread(target=work, name="field", daemon=True).start()
-    while True:
-        kind, value = updates.get()
-        if kind == "finished":
-            return
-        if kind == "error":
-            raise value
-        yield kind, value
+    yield from on_a_thread(work, "field")
 
 
 def result(model: FieldDenoiser, points: Tensor, request, run: dict, curve: list) -> dict:

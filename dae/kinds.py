@@ -10,6 +10,8 @@ without loading torch (the app loads the models in another process, see
 
 from __future__ import annotations
 
+import math
+
 NOISE_KINDS: tuple[str, ...] = ("gaussian", "masking", "salt_and_pepper", "speckle", "poisson", "block")
 
 NOISE_LABELS: dict[str, str] = {
@@ -63,3 +65,14 @@ def check_seed(seed) -> int:
     if not whole:
         raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
     return int(seed)
+
+
+def check_seconds(seconds, top: float) -> float:
+    """Validate a training's time budget (anything an API sends): a number from 1 to `top`; ValueError if not."""
+    try:
+        value = float(seconds)
+    except (TypeError, ValueError, OverflowError):
+        value = math.nan
+    if not 1 <= value <= top:  # also rejects NaN
+        raise ValueError(f"seconds must be from 1 to {top:g} on this server; got {seconds!r}")
+    return value

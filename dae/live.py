@@ -25,7 +25,6 @@ validate requests and run jobs without loading it.
 from __future__ import annotations
 
 import io
-import math
 import os
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from .kinds import NOISE_KINDS, TARGETS, check_noise, check_seed
+from .kinds import NOISE_KINDS, TARGETS, check_noise, check_seconds, check_seed
 from .spawn import child_connections, spawn
 
 ARCHITECTURES = ("linear", "conv")
@@ -101,12 +100,7 @@ def check_training(
         raise ValueError("max_strength must be above 0 when there is noise to train on (or pass kinds=[])")
     if target not in TARGETS:
         raise ValueError(f"target must be one of {', '.join(TARGETS)}; got {target!r}")
-    try:
-        seconds = float(seconds)
-    except (TypeError, ValueError):
-        seconds = math.nan
-    if not 1 <= seconds <= max_seconds:
-        raise ValueError(f"seconds must be from 1 to {max_seconds:g} on this server; got {seconds!r}")
+    seconds = check_seconds(seconds, max_seconds)
     return TrainingRequest(architecture, kinds, max_strength, target, seconds, check_seed(seed))
 
 
@@ -168,23 +162,29 @@ def run_training(
     strength 0.5, per epoch), and the current reconstructions of the shown digits. The result: metrics
     (val_psnr, noisy_psnr, val_psnr_by_kind, epochs, seconds, stopped) and the checkpoint zip's bytes.
     """
-    import queue
-    import threading
-
     # All of it runs on a thread of its own, which hands its updates over: this generator stays a plain
     # consumer. Only that thread runs torch: once another thread had run parallel torch ops, training on two
     # OpenMP threads took twice as long a step here.
+    yield from on_a_thread(lambda send: _train(request, device, should_stop, every, data_file, send), "training")
+
+
+def on_a_thread(work: Callable[[Callable], None], name: str) -> Iterator[tuple[str, object]]:
+    """Run work(send) on a thread of its own and yield the (kind, value) pairs it sends; an exception it raises
+    is raised here, after what it sent before."""
+    import queue
+    import threading
+
     updates: queue.Queue = queue.Queue()
 
-    def work() -> None:
+    def run() -> None:
         try:
-            _train(request, device, should_stop, every, data_file, updates.put)
+            work(updates.put)
         except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
             updates.put(("error", error))
         finally:
             updates.put(("finished", None))
 
-    worker = threading.Thread(target=work, name="training", daemon=True)
+    worker = threading.Thread(target=run, name=name, daemon=True)
     worker.start()
     while True:
         kind, value = updates.get()

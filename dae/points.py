@@ -48,15 +48,10 @@ class FieldRequest:
 
 def check_field(points, seconds, seed, set_name: str = "") -> FieldRequest:
     """A field request from anything an API sends; ValueError naming the valid values."""
-    from .kinds import check_seed
+    from .kinds import check_seconds, check_seed
 
     array = check_points(points)
-    try:
-        seconds = float(seconds)
-    except (TypeError, ValueError):
-        seconds = math.nan
-    if not 1 <= seconds <= MAX_FIELD_SECONDS:
-        raise ValueError(f"seconds must be from 1 to {MAX_FIELD_SECONDS:g}; got {seconds!r}")
+    seconds = check_seconds(seconds, MAX_FIELD_SECONDS)
     if set_name and set_name not in SETS:
         raise ValueError(f"unknown point set {set_name!r}; the sets are {', '.join(SETS)}")
     return FieldRequest(array.tolist(), seconds, check_seed(seed), set_name)
@@ -148,3 +143,10 @@ def pack(values) -> str:
 
     scaled = np.clip(np.rint(np.asarray(values, dtype=np.float64) * 1000), -32767, 32767).astype("<i2")
     return base64.b64encode(scaled.tobytes()).decode("ascii")
+
+
+def unpack(text: str) -> np.ndarray:
+    """`pack`'s numbers back, flat float32 (the page's script does the same in JavaScript, ui/field.js)."""
+    import base64
+
+    return np.frombuffer(base64.b64decode(text), dtype="<i2").astype(np.float32) / 1000

@@ -45,6 +45,12 @@ def run_training_job(request: TrainingRequest, should_stop: Callable[[], bool]) 
     if ON_ZEROGPU:
         yield from train_on_gpu(request)
         return
+    yield from run_in_process(request, should_stop)
+
+
+def run_in_process(request, should_stop: Callable[[], bool] = lambda: False) -> Iterator[tuple[str, dict]]:
+    """A request's training (a TrainingRequest, a field's FieldRequest) in a child process at the lowest priority
+    (dae.live's TrainingJob): ("progress", ...)..., ("done", ...); TrainingError when it fails."""
     job = TrainingJob(request)
     try:
         for update in job.updates():

@@ -20,6 +20,7 @@ from dae.points import (
     make_points,
     mean_distance,
     pack,
+    unpack,
 )
 from dae.training import fit
 
@@ -85,11 +86,10 @@ def test_a_field_request_checks_its_budget_seed_and_set():
 
 
 def test_packed_numbers_come_back_to_a_thousandth():
-    import base64
-
-    values = np.array([[0.1234, -1.5], [31.9, 0.0]])
-    back = np.frombuffer(base64.b64decode(pack(values)), dtype="<i2") / 1000
-    assert np.allclose(back, values.flatten(), atol=5e-4)
+    values = np.array([[0.1234, -1.5], [31.9, 0.0], [99.0, -99.0]])
+    back = unpack(pack(values))
+    assert np.allclose(back[:4], values.flatten()[:4], atol=5e-4)
+    assert np.allclose(back[4:], [32.767, -32.767])  # beyond ±32: clipped, not wrapped around
 
 
 def test_the_one_training_loop_trains_the_field_model():

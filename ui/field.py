@@ -4,17 +4,15 @@ follow it to samples.
     field.section(page)       # the accordion: the canvas, the set, Train and Stop, the loss curve; wired
     field.train_stream(...)   # the page's training: snapshots of the field at least twice a second, then samples
 
-The training runs in a process of its own at the lowest priority (dae.live's
-TrainingJob running dae.field.run_field), so the comparison keeps answering.
+The training runs in a process of its own at the lowest priority
+(server.zerogpu.run_in_process: dae.field.run_field), so the comparison keeps answering.
 What the visitor then changes on the canvas (σ, what is shown) is redrawn by
 field.js from the last snapshot, without the server.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import threading
 from pathlib import Path
 
 import gradio as gr
@@ -22,10 +20,10 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
 
-from dae.live import TrainingJob
-from dae.points import MAX_FIELD_SECONDS, SET_LABELS, SETS, check_field, make_points
+from dae.points import MAX_FIELD_SECONDS, SET_LABELS, SETS, check_field, make_points, unpack
+from server.zerogpu import run_in_process
 
-from .page import QUIET, Page, messages
+from .page import QUIET, Page, StopFlags, messages
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SET = "moons"
@@ -92,37 +90,7 @@ def read_value(value: str | None) -> dict:
     return state if isinstance(state, dict) else {}
 
 
-class StopFlags:
-    """Per-visitor stop requests for the field's training."""
-
-    def __init__(self):
-        self._flags: set[str] = set()
-        self._lock = threading.Lock()
-
-    def set(self, session: str) -> None:
-        with self._lock:
-            self._flags.add(session)
-
-    def take(self, session: str) -> bool:
-        with self._lock:
-            found = session in self._flags
-            self._flags.discard(session)
-            return found
-
-
 STOPS = StopFlags()
-
-
-def run_field(request, should_stop=lambda: False):
-    """A field training in its own process: ("progress", snapshot)..., ("done", result)."""
-    job = TrainingJob(request)
-    try:
-        for kind, value in job.updates():
-            if should_stop():
-                job.stop_soon()
-            yield kind, value
-    finally:
-        job.stop()
 
 
 def train_stream(value, seconds, seed, request: gr.Request):
@@ -137,7 +105,7 @@ def train_stream(value, seconds, seed, request: gr.Request):
     base = {"points": points, "set": job.set_name}
     yield [gr.skip(), None, "Starting: loading torch in a process of its own…"]
     with messages():
-        for kind, snapshot in run_field(job, lambda: STOPS.take(session)):
+        for kind, snapshot in run_in_process(job, lambda: STOPS.take(session)):
             snapshot.pop("samples", None)
             shown = {**base, **snapshot}
             curve = pd.DataFrame(snapshot["curve"], columns=["seconds", "loss"])
@@ -152,15 +120,10 @@ def train_stream(value, seconds, seed, request: gr.Request):
 def train_to_end(job) -> dict:
     """One field training to its end (the API's field): the result of dae.field.result."""
     with messages():
-        for kind, snapshot in run_field(job):
+        for kind, snapshot in run_in_process(job):
             if kind == "done":
                 return snapshot
     raise gr.Error("The training ended without a result; try again.")
-
-
-def unpack(text: str) -> np.ndarray:
-    """dae.points.pack's numbers back (float32)."""
-    return np.frombuffer(base64.b64decode(text), dtype="<i2").astype(np.float32) / 1000
 
 
 def picture(points: list, result: dict, sigma: float = 0.1, size: int = 480) -> np.ndarray:
@@ -189,10 +152,6 @@ def stop_field(request: gr.Request) -> None:
     STOPS.set(request.session_hash or "")
 
 
-def pick_set(name: str) -> str:
-    return set_value(name)
-
-
 def section(page: Page) -> None:
     """The field accordion: a canvas of points and arrows, the set, the time budget, Train and Stop."""
     with gr.Accordion("What a denoiser learns: the field in 2-D", open=False, elem_id="field-section"):
@@ -214,7 +173,7 @@ def section(page: Page) -> None:
                 status = gr.Markdown("Pick a set or draw points, then press **Train**.", elem_id="field-status")
                 curve = gr.LinePlot(x="seconds", y="loss", title="Denoising loss, held-out noise", height=200,
                                     elem_id="field-curve")  # fmt: skip
-    points.input(pick_set, points, canvas, js=KEEP_IN_LINK, **QUIET)
+    points.input(set_value, points, canvas, js=KEEP_IN_LINK, **QUIET)
     start.click(train_stream, [canvas, seconds, seed], [canvas, curve, status], api_visibility="private",
                 concurrency_limit=1, concurrency_id="field", show_progress="hidden")  # fmt: skip
     stop.click(stop_field, None, None, **QUIET)

@@ -13,6 +13,7 @@ handlers live beside it and take the lab as their first argument.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,3 +85,22 @@ def check_params(kind, strength, seed) -> tuple[str, float, int]:
     """Validate the noise settings (the API sends anything); a gr.Error names the valid values."""
     with messages():
         return kind, check_noise(kind, strength), check_seed(seed)
+
+
+class StopFlags:
+    """Per-visitor stop requests: a Stop button sets one, the visitor's running training takes it."""
+
+    def __init__(self):
+        self._flags: set[str] = set()
+        self._lock = threading.Lock()
+
+    def set(self, session: str) -> None:
+        with self._lock:
+            self._flags.add(session)
+
+    def take(self, session: str) -> bool:
+        """Whether the visitor asked to stop since the last take (and forget it)."""
+        with self._lock:
+            found = session in self._flags
+            self._flags.discard(session)
+            return found

@@ -12,7 +12,6 @@ Gradio queues the rest and shows each visitor their place.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, replace
 
 import gradio as gr
@@ -24,7 +23,7 @@ from dae.live import ARCHITECTURES, SCORE_STRENGTH, TrainingRequest, check_train
 from server.downloads import save_checkpoint
 from server.zerogpu import MAX_TRAIN_SECONDS, run_training_job
 
-from .page import QUIET, Page, messages
+from .page import QUIET, Page, StopFlags, messages
 from .panels import png_data_url
 
 LESSONS = {
@@ -187,22 +186,6 @@ def status_text(value: dict, done: bool = False) -> str:
         "It now appears as a fifth "
         "panel above, on your digit: try other kinds of noise."
     )
-
-
-class StopFlags:
-    """Per-visitor stop requests: the Stop button sets one, the running training reads it."""
-
-    def __init__(self):
-        self._flags: dict[str, bool] = {}
-        self._lock = threading.Lock()
-
-    def set(self, session: str) -> None:
-        with self._lock:
-            self._flags[session] = True
-
-    def take(self, session: str) -> bool:
-        with self._lock:
-            return self._flags.pop(session, False)
 
 
 STOPS = StopFlags()
