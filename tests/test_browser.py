@@ -489,7 +489,8 @@ def spray_stroke(page, points, steps: int = 12):
 @pytest.mark.parametrize("size", [(1280, 900), (390, 844)])
 def test_points_drawn_on_the_field_train_and_the_arrows_and_samples_change(browser, server_url, size):
     width, height = size
-    page = open_page(browser, server_url + "?field=rings", viewport={"width": width, "height": height})
+    phone = width < 500  # a phone: a touch screen too
+    page = open_page(browser, server_url + "?field=rings", viewport={"width": width, "height": height}, has_touch=phone)
     page.get_by_text("What a denoiser learns: the field in 2-D").click()
     assert page.locator("#field-set").get_by_label("Rings").is_checked()  # the link's set
     page.locator("#field canvas").scroll_into_view_if_needed()
@@ -502,6 +503,12 @@ def test_points_drawn_on_the_field_train_and_the_arrows_and_samples_change(brows
         page, [(0.5 + 0.2 * math.cos(t / 8 * math.pi), 0.65 + 0.15 * math.sin(t / 8 * math.pi)) for t in range(17)]
     )
     drawn = int(field_said(page)["points"])
+    if phone:  # a finger's taps add points too
+        box = page.locator("#field canvas").bounding_box()
+        for k in range(5):
+            page.touchscreen.tap(box["x"] + box["width"] * (0.3 + 0.1 * k), box["y"] + box["height"] * 0.8)
+        page.wait_for_function(f"Number(document.querySelector('#field .field-figure').dataset.points) > {drawn}")
+        drawn = int(field_said(page)["points"])
     assert drawn >= 50, drawn
     seconds = page.locator("#field-seconds input[type='number']")
     seconds.fill("2")
