@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from .generation import karras_sigmas, preconditioning, probability_flow
 from .models import Configured
 
 # the noise levels: the data lie in [-1, 1] (their std about 0.5), so σ from 0.005 (finer than any set's own
@@ -45,12 +46,6 @@ GEOMETRY = {"levels": LEVELS, "side": SIDE, "box": BOX, "kept": KEPT}  # what th
 LANGEVIN_EVERY = 3  # Langevin samples at every third level of LEVELS (8 of 24): the page shows the nearest
 FRESH = 4000  # fresh points of a built-in set the page scores the samples against
 FLOOR_DRAWS = 4
-
-
-def _preconditioning(sigma: Tensor, sigma_data: float) -> tuple[Tensor, Tensor, Tensor]:
-    """EDM's c_skip, c_out and c_in (Karras et al. 2022, table 1)."""
-    total = sigma**2 + sigma_data**2
-    return sigma_data**2 / total, sigma * sigma_data / total.sqrt(), 1 / total.sqrt()
 
 
 class FieldDenoiser(Configured):
@@ -85,7 +80,7 @@ class FieldDenoiser(Configured):
 
     def forward(self, x: Tensor, sigma: Tensor) -> Tensor:
         """The clean estimate for points x [N, 2] at noise levels sigma [N]."""
-        c_skip, c_out, c_in = _preconditioning(sigma[:, None], self.sigma_data)
+        c_skip, c_out, c_in = preconditioning(sigma[:, None], self.sigma_data)
         return c_skip * x + c_out * self.raw(c_in * x, sigma)
 
     def diffusion_loss(self, clean: Tensor, generator: torch.Generator | None = None) -> Tensor:
@@ -94,7 +89,7 @@ class FieldDenoiser(Configured):
         n = clean.shape[0]
         sigma = (torch.randn(n, generator=generator) * P_STD + P_MEAN).exp().to(clean.device)
         noisy = clean + sigma[:, None] * torch.randn(clean.shape, generator=generator).to(clean.device)
-        c_skip, c_out, c_in = _preconditioning(sigma[:, None], self.sigma_data)
+        c_skip, c_out, c_in = preconditioning(sigma[:, None], self.sigma_data)
         target = (clean - c_skip * noisy) / c_out
         return (self.raw(c_in * noisy, sigma) - target).pow(2).mean()
 
@@ -123,13 +118,6 @@ class Points:
         return {"task": "points", "p_mean": P_MEAN, "p_std": P_STD}
 
 
-def sigmas(steps: int = STEPS) -> Tensor:
-    """EDM's noise levels (Karras et al. 2022, eq. 5) from SIGMA_MAX down to SIGMA_MIN, then 0."""
-    ramp = torch.linspace(0, 1, steps)
-    top, bottom = SIGMA_MAX ** (1 / RHO), SIGMA_MIN ** (1 / RHO)
-    return torch.cat([(top + ramp * (bottom - top)) ** RHO, torch.zeros(1)])
-
-
 @dataclass
 class Samples:
     samples: Tensor  # [n, 2]
@@ -138,19 +126,13 @@ class Samples:
 
 @torch.no_grad()
 def ode_sample(model: FieldDenoiser, n: int = 2000, steps: int = STEPS, seed: int = 0) -> Samples:
-    """n points by EDM's deterministic sampler (Karras et al. 2022, Algorithm 1): Heun's method on the
-    probability-flow ODE dx/dσ = (x − D(x; σ)) / σ, from Gaussian noise of std SIGMA_MAX."""
+    """n points by EDM's deterministic sampler, the generator's (dae.generation.probability_flow), over STEPS
+    levels from Gaussian noise of std SIGMA_MAX."""
     model.eval()
-    levels = sigmas(steps)
+    levels = karras_sigmas(steps, SIGMA_MIN, SIGMA_MAX, RHO)
     x = torch.randn(n, 2, generator=torch.Generator().manual_seed(seed)) * levels[0]
     paths = [x[:KEPT].clone()]
-    for sigma, after in zip(levels[:-1], levels[1:], strict=True):
-        slope = (x - model(x, sigma.expand(n))) / sigma
-        moved = x + (after - sigma) * slope
-        if after > 0:
-            moved = x + (after - sigma) * 0.5 * (slope + (moved - model(moved, after.expand(n))) / after)
-        x = moved
-        paths.append(x[:KEPT].clone())
+    x = probability_flow(model, x, levels, lambda state, _: paths.append(state[:KEPT].clone()))
     return Samples(x, torch.stack(paths))
 
 
@@ -249,7 +231,7 @@ def result(model: FieldDenoiser, points: Tensor, request, run: dict, curve: list
     samples = ode.samples.numpy()
     metrics = {
         "seconds": round(run["seconds"], 2),
-        "steps": len(run["history"]) * -(-len(points) // BATCH),
+        "steps": run["steps"],
         "energy_distance": energy_distance(samples, fresh, within),
         "floor": float(np.mean([energy_distance(draw, fresh, within) for draw in draws])),
         "langevin_energy_distance": langevin_distances,

@@ -39,11 +39,12 @@ GUIDANCE = 1.25
 BLIND_KIND = "salt_and_pepper"  # the blind chain's corruption, annealed from 1 to 0
 
 
-def _preconditioning(s: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """EDM's c_skip, c_out and c_in at noise levels `s` (Karras et al. 2022, table 1)."""
-    c_skip = SIGMA_DATA**2 / (s**2 + SIGMA_DATA**2)
-    c_out = s * SIGMA_DATA / (s**2 + SIGMA_DATA**2).sqrt()
-    c_in = 1 / (s**2 + SIGMA_DATA**2).sqrt()
+def preconditioning(s: Tensor, sigma_data: float = SIGMA_DATA) -> tuple[Tensor, Tensor, Tensor]:
+    """EDM's c_skip, c_out and c_in at noise levels `s` for data of spread `sigma_data` (Karras et al. 2022,
+    table 1). The 2-D field's denoiser uses them too (dae.field)."""
+    c_skip = sigma_data**2 / (s**2 + sigma_data**2)
+    c_out = s * sigma_data / (s**2 + sigma_data**2).sqrt()
+    c_in = 1 / (s**2 + sigma_data**2).sqrt()
     return c_skip, c_out, c_in
 
 
@@ -75,7 +76,7 @@ class DigitGenerator(Configured):
     def forward(self, x: Tensor, sigma: Tensor, labels: Tensor | None = None) -> Tensor:
         """The estimate of the clean digit, [N,1,28,28] in [-1, 1] space, from x at noise levels `sigma` ([N]),
         told the digits `labels` ([N]; `classes` or None for none)."""
-        c_skip, c_out, c_in = _preconditioning(sigma.view(-1, 1, 1, 1).to(x.dtype))
+        c_skip, c_out, c_in = preconditioning(sigma.view(-1, 1, 1, 1).to(x.dtype))
         return c_skip * x + c_out * self.net.logits(c_in * x, sigma.log() / 4, labels=labels)
 
     def diffusion_loss(
@@ -93,7 +94,7 @@ class DigitGenerator(Configured):
             labels = torch.where(dropped, self.classes, labels.long()).to(y.device)
         s = sigma.view(-1, 1, 1, 1)
         x = y + s * noise
-        c_skip, c_out, c_in = _preconditioning(s)
+        c_skip, c_out, c_in = preconditioning(s)
         target = (y - c_skip * x) / c_out
         return (self.net.logits(c_in * x, sigma.log() / 4, labels=labels).float() - target).pow(2).mean()
 
@@ -153,6 +154,23 @@ def guided(model: DigitGenerator, digits: Tensor | None, guidance: float) -> Cal
     return denoiser
 
 
+def probability_flow(
+    denoise: Callable[[Tensor, Tensor], Tensor], x: Tensor, sigmas: Tensor, after_step: Callable[[Tensor, Tensor], None]
+) -> Tensor:
+    """EDM's deterministic sampler (Karras et al. 2022, Algorithm 1): Heun's method on the probability-flow ODE
+    dx/dσ = (x − D(x; σ)) / σ from x at sigmas[0] down the levels `sigmas` (the last one 0); after_step(x, σ) sees
+    each state. The generator's sampler and the 2-D field's (dae.field) are this one."""
+    n = x.shape[0]
+    for sigma, after in zip(sigmas[:-1], sigmas[1:], strict=True):
+        slope = (x - denoise(x, sigma.expand(n))) / sigma
+        moved = x + (after - sigma) * slope
+        if after > 0:  # Heun: average the slope here and at the point the Euler step reaches
+            moved = x + (after - sigma) * 0.5 * (slope + (moved - denoise(moved, after.expand(n))) / after)
+        x = moved
+        after_step(x, after)
+    return x
+
+
 @torch.no_grad()
 def sample(
     model: DigitGenerator,
@@ -178,14 +196,7 @@ def sample(
     sigmas = karras_sigmas(steps)
     x = torch.randn(n, 1, 28, 28, generator=generator) * sigmas[0]
     states = [_shown(x[:keep], sigmas[0].item())]
-    for i in range(steps):
-        sigma, after = sigmas[i], sigmas[i + 1]
-        slope = (x - denoise(x, sigma.expand(n))) / sigma
-        moved = x + (after - sigma) * slope
-        if after > 0:  # Heun: average the slope here and at the point the Euler step reaches
-            moved = x + (after - sigma) * 0.5 * (slope + (moved - denoise(moved, after.expand(n))) / after)
-        x = moved
-        states.append(_shown(x[:keep], after.item()))
+    x = probability_flow(denoise, x, sigmas, lambda state, after: states.append(_shown(state[:keep], after.item())))
     images = ((x + 1) / 2).clamp(0, 1)
     return Chain(images=images, states=torch.stack(states), levels=sigmas.tolist(), digits=digits)
 

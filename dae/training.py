@@ -152,7 +152,8 @@ def fit(
     progress: Callable[[dict], bool | None] | None = None,
 ) -> dict:
     """Train `model` on `task` (`dae.tasks`: Denoising() by default when None); return the history (one dict per
-    epoch), the seconds it took, the epoch it resumed from and the metadata saved with the checkpoint.
+    epoch), the seconds it took, its optimizer steps, the epoch it resumed from and the metadata saved with the
+    checkpoint.
 
     train, val: the images, or a tuple (images, labels) for a task that reads labels; batches are made on the
     CPU, then moved to `device`. seconds: a time budget. Training stops when it is spent (the epoch under way
@@ -188,7 +189,8 @@ def fit(
     if run.averaged is not None:
         model.load_state_dict(run.kept.state_dict())  # the caller's model ends as the average that was saved
     model.eval()
-    return {"history": run.history, "seconds": run.elapsed, "resumed_from": start_epoch, "metadata": described}
+    steps = run.scheduler.last_epoch  # each optimizer step stepped the schedule once (resumed with it)
+    return dict(history=run.history, seconds=run.elapsed, steps=steps, resumed_from=start_epoch, metadata=described)
 
 
 def _end_epoch(run: Run, task, fixed, loss: float, out: str | Path | None, recipe: dict) -> dict:

@@ -99,6 +99,7 @@ def test_the_one_training_loop_trains_the_field_model():
     run = fit(model, Points(), points, points[:128], out=None, epochs=30, batch_size=128, lr=3e-3, bf16=False)
     history = run["history"]
     assert len(history) == 30 and history[-1]["val_loss"] < history[0]["val_loss"]
+    assert run["steps"] == 30 * 4  # 512 points in batches of 128
     assert run["metadata"]["task"] == "points"
 
 
