@@ -17,7 +17,6 @@ import numpy as np
 METHODS = ("noisy", "linear", "conv", "unet", "median")  # what the curve shows; "noisy" is the corrupted input
 DENOISERS = ("linear", "conv", "unet")  # the shipped autoencoders the page compares
 TIE_DB = 0.05  # PSNR differences below this are a tie
-LOW_CONFIDENCE = 0.7  # a clean input the classifier reads with less confidence than this is not much like a digit
 CLEAR_DIGIT = 0.5  # below this, no class has the majority: the page says "no clear digit", not a number
 
 
@@ -36,6 +35,10 @@ class Comparison:
     readings: dict[str, tuple[int, float]] = field(default_factory=dict)
     yours: np.ndarray | None = None  # the visitor's live-trained model's reconstruction, when there is one
     unet: np.ndarray | None = None  # the U-Net DAE's reconstruction (None for a lab without one)
+    # how unlike a digit the clean input is (dae.novelty; None for a lab without the score): score, flagged, moved
+    # (the linear DAE's distance), limit (the distance most digits stay under), share (of digits below its score),
+    # and the digits' histogram (edges, counts) with the threshold, for the page's strip
+    novelty: dict | None = None
 
     @property
     def denoisers(self) -> tuple[str, ...]:
@@ -76,9 +79,9 @@ def identity_flips(readings: dict[str, tuple[int, float]], names=DENOISERS) -> l
     return [name for name in names if name in readings and is_clear(readings[name]) and readings[name][0] != clean[0]]
 
 
-def looks_like_a_digit(readings: dict[str, tuple[int, float]], threshold: float = LOW_CONFIDENCE) -> bool:
-    """False when the classifier reads the clean input with less than `threshold` confidence (True without one)."""
-    return "clean" not in readings or readings["clean"][1] >= threshold
+def looks_like_a_digit(result: Comparison) -> bool:
+    """False when the novelty score flags the clean input as not a digit (True for a lab without the score)."""
+    return result.novelty is None or not result.novelty["flagged"]
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

@@ -80,8 +80,14 @@ def read_digits(classifier: nn.Module, images: Tensor) -> list[tuple[int, float]
     import torch
 
     with torch.inference_mode():
-        probabilities = torch.softmax(classifier(images).float(), dim=1)
-    confidence, label = probabilities.max(dim=1)
+        return readings_of(classifier(images))
+
+
+def readings_of(logits: Tensor) -> list[tuple[int, float]]:
+    """(label, confidence) for each row of the classifier's logits [N, 10]."""
+    import torch
+
+    confidence, label = torch.softmax(logits.float(), dim=1).max(dim=1)
     return [(int(a), float(b)) for a, b in zip(label, confidence, strict=True)]
 
 

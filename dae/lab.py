@@ -27,10 +27,11 @@ from .baselines import median_filter
 from .checkpoint import CheckpointError, load_model
 from .comparison import DENOISERS, METHODS, Comparison, to_uint8, winner
 from .generation import blind_chain, sample
-from .inside import Inside, look_inside, read_digits
+from .inside import Inside, look_inside, readings_of
 from .live import TrainingError, load_model_zip
 from .metrics import psnr, ssim
 from .noise import check_noise, corrupt
+from .novelty import DRAWS, Novelty, distance, energy, noised
 from .samples import DEFAULT_STEPS, Generation, check_generation
 from .training import bf16_available
 
@@ -65,7 +66,8 @@ class DenoisingLab:
 
     unet: the U-Net DAE, a third panel beside the linear and conv ones (optional);
     classifier: reads each panel's digit (optional); plain: the plain autoencoder the Inside view shows
-    beside the linear DAE (optional); generator: the DigitGenerator that `generate` runs (optional).
+    beside the linear DAE (optional); generator: the DigitGenerator that `generate` runs (optional); novelty: the
+    fitted score that says when an input is not a digit (dae.novelty; optional, needs the classifier).
     workers: 2 runs the longest model, the U-Net (else the conv), and the reading of its output on a second
     thread while the calling thread runs the rest; 1 runs everything on the calling thread. fused: run the
     conv models and the classifier as `fused_form`s (TorchScript with oneDNN Graph fusion), about twice as
@@ -84,6 +86,7 @@ class DenoisingLab:
         fused: bool = True,
         generator: nn.Module | None = None,
         unet: nn.Module | None = None,
+        novelty: Novelty | None = None,
     ):
         # On CPUs with native bfloat16 the models run in bf16 (and the conv models with channels_last) where that is
         # faster (docs/serving.md); their outputs move by less than 0.01. The linear model's weights in bf16 are
@@ -99,7 +102,7 @@ class DenoisingLab:
         self._classifier_fast = fast(classifier, batches=(1, 3, 4, 7)) if classifier is not None else None
         self.plain = plain.eval() if plain is not None else None  # the linear architecture trained without noise
         self.generator = generator.eval() if generator is not None else None  # draws digits (dae.generation)
-        self._linear_fast = fast(linear, batches=(1, 1 + len(CURVE_STRENGTHS)))
+        self._linear_fast = fast(linear, batches=(1, 1 + len(CURVE_STRENGTHS), DRAWS))
         self.conv = conv.eval()  # as trained: the Inside view reads its layers
         self._conv_fast = fast(conv, batches=(1, 1 + len(CURVE_STRENGTHS)))
         self._conv_encoder_fast = fast(conv.encoder, batches=(1,))  # its code, for inspect
@@ -113,12 +116,15 @@ class DenoisingLab:
         self._curves = Recent(CURVE_CACHE_SIZE)  # (digit, kind, seed) -> the curve's points
         self._yours = Recent(YOUR_MODELS_KEPT)  # (checkpoint path, mtime) -> the visitor's model
         self._outputs = Recent(RECENT_OUTPUTS)  # (digit, kind, strength, seed) -> {model: its reconstruction}
+        self.novelty = novelty if classifier is not None else None
+        self._moved = Recent(CURVE_CACHE_SIZE)  # digit -> the distance the linear DAE moves it (dae.novelty)
 
     @classmethod
     def from_checkpoints(cls, folder: str | Path = "checkpoints") -> DenoisingLab:
         folder = Path(folder)
         names = ("linear", "conv", "classifier", "linear_plain", "generator", "unet")
         models = {name: load_model(folder / name) for name in names}
+        novelty = Novelty.load(folder / "novelty.json") if (folder / "novelty.json").exists() else None
         return cls(
             models["linear"],
             models["conv"],
@@ -126,6 +132,7 @@ class DenoisingLab:
             plain=models["linear_plain"],
             generator=models["generator"],
             unet=models["unet"],
+            novelty=novelty,
         )
 
     @torch.inference_mode()
@@ -182,7 +189,7 @@ class DenoisingLab:
         # A new curve rides along in the same batch as the current strength: one forward pass per model.
         strengths = [strength, *CURVE_STRENGTHS] if curve and cached is None else [strength]
         noisy = self._corrupt(clean, kind, strengths, seed)
-        outputs, shown, readings = self._denoise_and_read(clean, noisy, yours, median=curve)
+        outputs, shown, readings, clean_logits = self._denoise_and_read(clean, noisy, yours, median=curve)
         # the Inside view, computed next for the same input when open, starts from these
         kept = {name: outputs[name][:1].clone() for name in DENOISERS if name in outputs}
         self._outputs.put((digit_key, kind, strength, seed), kept)
@@ -209,11 +216,24 @@ class DenoisingLab:
             readings=readings,
             yours=outputs["yours"][0, 0].numpy() if yours is not None else None,
             unet=outputs["unet"][0, 0].numpy() if "unet" in outputs else None,
+            novelty=self._novelty(clean, digit_key, clean_logits),
         )
 
-    def _denoise_and_read(self, clean, noisy, yours: str | None, median: bool) -> tuple[dict, tuple, dict]:
+    def _novelty(self, clean: torch.Tensor, key: bytes, logits: torch.Tensor | None) -> dict | None:
+        """The novelty reading of the clean input (dae.novelty) from the classifier's logits of it; the distance
+        the linear DAE moves it is kept per digit, so moving a slider does not measure it again."""
+        if self.novelty is None or logits is None:
+            return None
+        moved = self._moved.get(key)
+        if moved is None:
+            moved = float(distance(clean, self._linear_forward(noised(clean)))[0])
+            self._moved.put(key, moved)
+        return self.novelty.reading(moved, float(energy(logits)[0]))
+
+    def _denoise_and_read(self, clean, noisy, yours: str | None, median: bool) -> tuple[dict, tuple, dict, object]:
         """Every model's output for `noisy` (and the median filter's, with `median`), the names of the panels in
-        their order, and the classifier's reading of the clean digit and of each panel's first image."""
+        their order, the classifier's reading of the clean digit and of each panel's first image, and its logits
+        of the clean digit (None without a classifier)."""
         # the models' forward passes, by name; the longest (the U-Net when there is one) runs on the pool's thread,
         # with the reading of its output, while this thread runs the others
         runs = {"linear": self._linear_forward, "conv": self._conv_forward}
@@ -228,17 +248,18 @@ class DenoisingLab:
         if yours is not None:
             outputs["yours"] = self._your_model(yours)(noisy[:1]).float()
             shown = (*shown, "yours")
-        readings = {}
+        readings, logits = {}, None
         if self.classifier is not None:
             first = ["clean", *(name for name in shown if name != away)]
             batch = torch.cat([clean, *(outputs[name][:1] for name in first[1:])])
-            readings = dict(zip(first, self._read(batch), strict=True))
+            logits = self._classifier_fast(self._fast_input(batch))
+            readings = dict(zip(first, readings_of(logits), strict=True))
         if pooled is not None:
             outputs[away], away_reading = pooled.result()
             if away_reading is not None:
                 readings[away] = away_reading
                 readings = {name: readings[name] for name in ["clean", *shown]}  # in the panels' order
-        return outputs, shown, readings
+        return outputs, shown, readings, None if logits is None else logits[:1]
 
     def _your_model(self, path: str) -> nn.Module:
         """A live-trained model, loaded once per checkpoint file (the few most recent are kept)."""
@@ -282,7 +303,7 @@ class DenoisingLab:
         """The classifier's readings of [N,1,28,28], in its fast form (none without a classifier)."""
         if self._classifier_fast is None:
             return []
-        return read_digits(self._classifier_fast, self._fast_input(images))
+        return readings_of(self._classifier_fast(self._fast_input(images)))
 
     @torch.inference_mode()  # thread-local: the pool's thread needs it too
     def _run_and_read(self, run, noisy: torch.Tensor) -> tuple[torch.Tensor, tuple[int, float] | None]:

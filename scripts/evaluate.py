@@ -76,6 +76,7 @@ NO_SKIPS = NAMES["unet_no_skips"].row  # what its decoder makes of the bottlenec
 UNET_GOAL, UNET_OVER_CONV = 25.0, 0.5
 CURVE_STRENGTHS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 SLOW = {"total variation", "non-local means", "bm3d"}
+HELD_OUT = 5000  # the novelty score is fitted on test digits before this one (calibrate_novelty.py) and measured after
 
 
 def parse_args() -> argparse.Namespace:
@@ -94,6 +95,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1234, help="base seed of the protocol's noise")
     parser.add_argument("--no-slow", action="store_true", help="skip total variation, non-local means and BM3D")
     parser.add_argument("--workers", type=int, default=2, help="processes for the per-image classic denoisers")
+    parser.add_argument("--novelty-only", action="store_true", help="only the novelty score's table (docs/novelty.md)")
     parser.add_argument("--out", default="docs", help="where results.md, results.json and the figures go")
     return parser.parse_args()
 
@@ -332,11 +334,57 @@ def score_all(methods: dict, images: torch.Tensor, noisy: dict, labels, classifi
     return results, seconds
 
 
+def novelty_results(checkpoints: Path, data_dir, seed: int, count: int = 400) -> list[dict]:
+    """The novelty score (dae.novelty) on digits it was not fitted on and on sets that are not digits: for each,
+    the share flagged at the threshold and the AUROC against the held-out drawn digits (1: always ranked above)."""
+    from calibrate_novelty import digit_kinds
+    from scipy.stats import mannwhitneyu
+
+    from dae.drawings import not_digits
+    from dae.novelty import Novelty, measure
+    from dae.preprocess import to_mnist
+
+    novelty = Novelty.load(checkpoints / "novelty.json")
+    linear, classifier = load_model(checkpoints / "linear").eval(), load_model(checkpoints / "classifier").eval()
+    digits = load_dataset("mnist", train=False, root=data_dir)[0][HELD_OUT:, 0].numpy()
+    fashion = load_dataset("fashion", train=False, root=data_dir)[0][:, 0].numpy()
+    kinds = digit_kinds(digits[: 2 * count], count // 2, seed=seed)
+    sets = {
+        f"MNIST test digits {HELD_OUT}+": digits,
+        "digits drawn the page's way": kinds["drawn"],
+        "digits photographed on paper": kinds["photo"],
+        "Fashion-MNIST test images": fashion[:2000],
+        **{f"{family} drawn the page's way": np.stack([to_mnist(image) for image in not_digits(
+            family, count, seed, clothing=fashion[2000:])]) for family in ("letters", "shapes", "clothing")},
+    }  # fmt: skip
+    scores = {name: novelty.score(*measure(linear, classifier, images)) for name, images in sets.items()}
+    drawn = scores["digits drawn the page's way"]
+    rows = []
+    for name, score in scores.items():
+        auc = mannwhitneyu(score, drawn).statistic / (len(score) * len(drawn)) if "digits" not in name else None
+        rows.append({"set": name, "images": len(score), "flagged": float(np.mean(novelty.flags(score))), "auroc": auc})
+    return rows
+
+
+def novelty_table(rows: list[dict]) -> str:
+    lines = ["| set | images | flagged | AUROC against drawn digits |", "|---|---|---|---|"]
+    for row in rows:
+        auc = "" if row["auroc"] is None else f"{row['auroc']:.3f}"
+        lines.append(f"| {row['set']} | {row['images']} | {row['flagged']:.1%} | {auc} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     args = parse_args()
     started = time.perf_counter()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.novelty_only:
+        table = novelty_table(novelty_results(Path(args.checkpoints), args.data_dir, args.seed))
+        title = "# The novelty score (made by scripts/evaluate.py --novelty-only)"
+        (out / "novelty.md").write_text(f"{title}\n\n{table}\n")
+        print(table)
+        return
     images, labels = load_dataset(args.dataset, train=False, root=args.data_dir, download=args.download)
     images, labels = images[: args.limit], labels[: args.limit]
     models = {name: load_model(Path(args.checkpoints) / name) for name in MODELS}

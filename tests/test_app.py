@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT, api_parameters, digit_png, headline_text, shown_metrics, shown_panels, starred
 from gradio_client import Client, handle_file
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from dae import NOISE_KINDS
 from dae.comparison import to_uint8
@@ -185,6 +185,31 @@ def test_denoise_through_gradio_client(client, digits, tmp_path):
     for name in ("clean", "noisy", "linear", "conv", "unet"):
         assert 0 <= metrics[name]["label"] <= 9 and 0.1 <= metrics[name]["confidence"] <= 1, name
     assert metrics["clean"]["label"] == 0 and metrics["conv"]["label"] == 0 and metrics["unet"]["label"] == 0
+    assert metrics["looks_like_a_digit"] is True and isinstance(metrics["novelty"], float)
+
+
+def test_denoise_says_when_the_input_is_not_a_digit(client, tmp_path):
+    page = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(page).line(
+        [
+            (140, 30),
+            (175, 120),
+            (260, 120),
+            (190, 175),
+            (215, 260),
+            (140, 210),
+            (65, 260),
+            (90, 175),
+            (20, 120),
+            (105, 120),
+            (140, 30),
+        ],
+        fill=0,
+        width=14,
+    )  # a star
+    page.save(tmp_path / "star.png")
+    metrics = client.predict(handle_file(str(tmp_path / "star.png")), "gaussian", 0.5, 0, api_name="/denoise")[4]
+    assert metrics["looks_like_a_digit"] is False and metrics["novelty"] > 1
 
 
 def test_train_through_gradio_client(client):
@@ -331,7 +356,9 @@ def test_the_readme_api_example_works(server_url, monkeypatch, capsys):
     printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("Loaded as API")]
     assert "'psnr'" in printed[0] and "'label': 7" in printed[0] and "'confidence'" in printed[0]
     assert printed[1] in ("linear", "conv", "unet", "tie")
-    val_psnr, noisy_psnr = map(float, printed[2].split())
+    novelty, looks = printed[2].split()
+    assert float(novelty) < 1 and looks == "True"  # the example is an MNIST 7
+    val_psnr, noisy_psnr = map(float, printed[3].split())
     assert 5 < noisy_psnr < val_psnr < 40
 
 

@@ -18,7 +18,7 @@ from functools import partial
 import gradio as gr
 import numpy as np
 
-from dae.comparison import finite, to_uint8
+from dae.comparison import finite, looks_like_a_digit, to_uint8
 from dae.kinds import NOISE_KINDS
 from dae.names import NAMES
 from dae.points import check_field
@@ -36,7 +36,9 @@ PANELS = ("clean", "noisy", "linear", "conv")  # denoise's first images, in this
 
 def denoise(lab, image, kind, strength, seed):
     """An image file, a noise kind, a strength in [0, 1] and a seed -> the clean, noisy, linear and conv images,
-    the metrics, and the U-Net's image (last, so that clients written before it keep working)."""
+    the metrics, and the U-Net's image (last, so that clients written before it keep working). The metrics say
+    each image's PSNR, SSIM and reading, and of the input: its novelty (higher: less like a digit) and whether
+    it looks like a digit at all."""
     kind, strength, seed = check_params(kind, strength, seed)
     digit = read_upload(image)
     with messages():
@@ -46,6 +48,7 @@ def denoise(lab, image, kind, strength, seed):
     for name, (label, confidence) in result.readings.items():  # the classifier's reading of each image
         metrics[name].update(label=label, confidence=round(confidence, 4))
     metrics.update(better=result.better, kind=kind, strength=strength, seed=seed)
+    metrics.update(novelty=result.novelty and result.novelty["score"], looks_like_a_digit=looks_like_a_digit(result))
     panels = (to_uint8(getattr(result, name)) for name in PANELS)
     return (*panels, metrics, to_uint8(result.unet) if result.unet is not None else None)
 

@@ -44,6 +44,9 @@ RULE = (
 )
 
 
+NOT_A_DIGIT = '<span class="unclear" title="see the note above the panels">not a digit?</span>'
+
+
 def db(value: float, digits: int = 1) -> str:
     return "∞" if math.isinf(value) else f"{value:.{digits}f}"
 
@@ -93,19 +96,52 @@ def headline(result: Comparison, models=DENOISERS) -> str:
                 f" SSIM prefers the {MODEL_NAMES[top_ssim]} one ({scores[top_ssim]['ssim']:.2f} against "
                 f"{win['ssim']:.2f})."
             )
-    if not looks_like_a_digit(result.readings):
-        label, confidence = result.readings["clean"]
-        text += (
-            f" <span class='unsure'>This does not look much like a handwritten digit (the classifier reads "
-            f"{label} at only {confidence:.0%}): the models learnt only digits, so expect them to turn it into "
-            "something digit-like rather than restore it.</span>"
-        )
+    if not looks_like_a_digit(result):
+        text += novelty_note(result.novelty)
     noisy = scores["noisy"]["psnr"]
     if math.isinf(noisy):
         text += " At strength 0 the input is the clean digit itself: an autoencoder can only lose detail."
     elif max(scores[name]["psnr"] for name in order) < noisy:
         text += " None beats the corrupted input itself: the noise is too weak to be worth removing."
     return text
+
+
+def novelty_note(novelty: dict) -> str:
+    """The headline's 'Not a digit?' sentence (dae.novelty) and the strip that places the input among digits."""
+    moved, limit, most = novelty["moved"], novelty["limit"], f"{novelty['limit_share']:.1%}".replace(".0%", "%")
+    if moved > limit:
+        why = f"The linear DAE moved it by {moved:.3f}, where {most} of digits move by less than {limit:.3f}"
+    else:
+        why = f"The linear DAE moved it by {moved:.3f} ({most} of digits: less than {limit:.3f}), "
+        why += "but the classifier doubts it"
+    above = percent(novelty["share"]).replace(">", "over ")  # never "above >99%"
+    return (
+        f" <span class='unsure'><strong>Not a digit?</strong> {why}: its novelty is above that of {above} of "
+        f"digits. The models learnt only digits, so they turn it into the nearest digit-like thing rather than "
+        f"restore it.</span>{novelty_strip(novelty)}"
+    )
+
+
+def novelty_strip(novelty: dict, width: int = 240, height: int = 30) -> str:
+    """An inline SVG: the digits' novelty as a histogram, the threshold as a dashed line, this input as a red mark
+    (at the right edge when it is beyond every digit)."""
+    edges, counts = np.asarray(novelty["edges"]), np.asarray(novelty["counts"], float)
+    span = edges[-1] - edges[0]
+    x = lambda value: float(np.clip((value - edges[0]) / span, 0, 1)) * (width - 4) + 2  # noqa: E731
+    bar = (width - 4) / len(counts)
+    tall = (height - 6) / max(1.0, counts.max())
+    bars = "".join(
+        f'<rect x="{2 + i * bar:.1f}" y="{height - 2 - c * tall:.1f}" width="{bar:.1f}" height="{c * tall:.1f}"/>'
+        for i, c in enumerate(counts)
+    )
+    at, limit = x(novelty["score"]), x(novelty["threshold"])
+    label = f"Where this input's novelty falls among digits': above {percent(novelty['share']).replace('>', 'over ')}"
+    return (
+        f'<svg class="novelty-strip" role="img" aria-label="{label}" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><title>{label}</title><g class="digits">{bars}</g>'
+        f'<line class="threshold" x1="{limit:.1f}" x2="{limit:.1f}" y1="2" y2="{height}"/>'
+        f'<line class="input" x1="{at:.1f}" x2="{at:.1f}" y1="0" y2="{height}"/></svg>'
+    )
 
 
 def _behind(scores: dict, names: list[str], best: str) -> str:
@@ -155,6 +191,8 @@ def reading_html(result: Comparison, name: str) -> str:
     """The classifier's reading under one panel (empty when the lab has no classifier)."""
     if name not in result.readings:
         return ""
+    if name == "clean" and not looks_like_a_digit(result):  # no confident reading of what is not a digit
+        return f'<div class="reads">{NOT_A_DIGIT}</div>'
     # only a reconstruction can flip the digit's identity; the noisy input's reading is shown as it is
     clean = result.readings["clean"] if name in identity_flips(result.readings, RECONSTRUCTIONS) else None
     return f'<div class="reads">{reading_text(result.readings[name], clean)}</div>'
@@ -200,6 +238,10 @@ def panels_html(text: str, result: Comparison | None = None, models=DENOISERS) -
     rule = f'<p class="rule">{RULE}</p>' if result is not None else ""
     grid = f'<div class="panel-grid count-{len(titles)}">{"".join(figures)}</div>'
     winner_said = f' data-winner="{best}"' if result is not None else ""
+    if result is not None and result.novelty is not None:
+        flagged = str(result.novelty["flagged"]).lower()
+        winner_said += f' data-novelty="{result.novelty["score"]:.4f}" data-flagged="{flagged}"'
+
     return f'<p id="headline"{winner_said}>{text}</p>{grid}{rule}'
 
 
