@@ -148,3 +148,19 @@ def starred(page_html: str) -> list[str]:
 
 def headline_text(page_html: str) -> str:
     return PageReader(page_html).headline
+
+
+# a star drawn on the page, as a polyline in the 280x280 canvas's pixels: a drawing that is not a digit
+STAR = [(140, 30), (175, 120), (260, 120), (190, 175), (215, 260), (140, 210), (65, 260), (90, 175), (20, 120),
+        (105, 120), (140, 30)]  # fmt: skip
+
+
+def page_drawing(strokes: list[list[tuple[int, int]]], width: int = 14):
+    """Strokes (polylines in pixels) drawn in black on a white 280x280 page: a PIL image."""
+    from PIL import Image, ImageDraw
+
+    page = Image.new("L", (280, 280), 255)
+    pen = ImageDraw.Draw(page)
+    for line in strokes:
+        pen.line(line, fill=0, width=width, joint="curve")
+    return page

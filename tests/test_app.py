@@ -14,9 +14,19 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, api_parameters, digit_png, headline_text, shown_metrics, shown_panels, starred
+from conftest import (
+    ROOT,
+    STAR,
+    api_parameters,
+    digit_png,
+    headline_text,
+    page_drawing,
+    shown_metrics,
+    shown_panels,
+    starred,
+)
 from gradio_client import Client, handle_file
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from dae import NOISE_KINDS
 from dae.comparison import to_uint8
@@ -189,25 +199,7 @@ def test_denoise_through_gradio_client(client, digits, tmp_path):
 
 
 def test_denoise_says_when_the_input_is_not_a_digit(client, tmp_path):
-    page = Image.new("L", (280, 280), 255)
-    ImageDraw.Draw(page).line(
-        [
-            (140, 30),
-            (175, 120),
-            (260, 120),
-            (190, 175),
-            (215, 260),
-            (140, 210),
-            (65, 260),
-            (90, 175),
-            (20, 120),
-            (105, 120),
-            (140, 30),
-        ],
-        fill=0,
-        width=14,
-    )  # a star
-    page.save(tmp_path / "star.png")
+    page_drawing([STAR]).save(tmp_path / "star.png")
     metrics = client.predict(handle_file(str(tmp_path / "star.png")), "gaussian", 0.5, 0, api_name="/denoise")[4]
     assert metrics["looks_like_a_digit"] is False and metrics["novelty"] > 1
 

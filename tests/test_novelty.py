@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import FIXTURES
+from conftest import FIXTURES, STAR, page_drawing
 from PIL import Image, ImageDraw, ImageFont
 
 from dae import load_dataset, to_mnist
@@ -75,12 +75,8 @@ def test_drawings_are_made_the_pages_way():
         not_digits("clothing", 2)  # clothing needs images of clothing
 
 
-def sketch(strokes: list[list[tuple[int, int]]], width: int = 14) -> np.ndarray:
-    page = Image.new("L", (280, 280), 255)
-    pen = ImageDraw.Draw(page)
-    for line in strokes:
-        pen.line(line, fill=0, width=width, joint="curve")
-    return to_mnist(page)
+def sketch(strokes: list[list[tuple[int, int]]]) -> np.ndarray:
+    return to_mnist(page_drawing(strokes))
 
 
 def letter(text: str) -> np.ndarray:
@@ -90,8 +86,7 @@ def letter(text: str) -> np.ndarray:
 
 
 NON_DIGITS = {  # lines drawn on a 280x280 page
-    "a star": lambda: sketch([[(140, 30), (175, 120), (260, 120), (190, 175), (215, 260), (140, 210), (65, 260),
-                               (90, 175), (20, 120), (105, 120), (140, 30)]]),
+    "a star": lambda: sketch([STAR]),
     "a house": lambda: sketch([[(40, 130), (140, 30), (240, 130), (240, 250), (40, 250), (40, 130), (240, 130)]]),
     "a grid of six lines": lambda: sketch([[(40, 40), (240, 40)], [(40, 140), (240, 140)], [(40, 240), (240, 240)],
                                            [(40, 40), (40, 240)], [(140, 40), (140, 240)], [(240, 40), (240, 240)]]),
