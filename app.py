@@ -52,12 +52,18 @@ from ui.page import Page  # noqa: E402
 # half hour, delete those older than an hour, so a long-running Space does not fill its disk.
 CACHE_CLEANUP = (1800, 3600)  # (every N seconds, files older than M seconds)
 CSS = (ROOT / "ui" / "page.css").read_text() + GENERATE_CSS
+JS = (ROOT / "ui" / "page.js").read_text()  # the live region and ARIA mends (ui/page.js)
 # Gradio 6.31's bundled semibold fonts are fragments (SourceSansPro-SemiBold.woff2: 55 glyphs, "A", "B" and some
 # Cyrillic), so semibold text (titles, labels, our captions) mixed two fonts: "DAE" with a small "A". With
 # weights 400 and 700 declared, the browser draws semibold text from the complete Bold faces instead.
 THEME = gr.themes.Default(
     font=(gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"),
     font_mono=(gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "Consolas", "monospace"),
+).set(  # WCAG 2.2 AA contrast (4.5:1 for text): Default's grey captions (neutral 400) and white on orange 500 fail it
+    body_text_color_subdued="*neutral_500",
+    button_primary_background_fill="*primary_700",
+    button_primary_background_fill_hover="*primary_800",
+    color_accent="*primary_700",
 )
 INTRO = """<h1>dae-lab <span>· denoising autoencoders</span></h1>
 <p>Draw a digit and corrupt it: a <b>linear</b>, a <b>convolutional</b> and a <b>U-Net</b> denoising autoencoder,
@@ -92,7 +98,7 @@ except LabError as error:
 
 def launch(**kwargs):
     """Start the server; honours GRADIO_SERVER_NAME and GRADIO_SERVER_PORT like any Gradio app."""
-    return demo.launch(css=CSS, theme=THEME, show_error=False, **kwargs)
+    return demo.launch(css=CSS, js=JS, theme=THEME, show_error=False, **kwargs)
 
 
 if __name__ == "__main__":

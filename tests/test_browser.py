@@ -466,6 +466,18 @@ def test_generate_plays_the_chain_then_shows_sixteen_digits_and_scrubs_one(brows
             page.screenshot(path=str(ARTIFACTS / name), full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= size["width"], f"the page scrolls sideways ({width}px wide)"
+        # every caption and mark stays inside its sample's cell (on a phone they used to run into each other)
+        spill = page.eval_on_selector_all(
+            "#generate-samples figure",
+            """figures => figures.flatMap(f => [...f.querySelectorAll('figcaption, .flip')].filter(e => {
+                const [a, b] = [e.getBoundingClientRect(), f.getBoundingClientRect()];
+                return a.left < b.left - 0.5 || a.right > b.right + 0.5 || e.scrollWidth > e.clientWidth + 1;
+            }).map(e => e.textContent))""",
+        )
+        assert not spill, f"captions outside their cell at {size['width']}px: {spill}"
+        alts = page.eval_on_selector_all("#generate-samples figure img", "images => images.map(i => i.alt)")
+        assert all(alt.startswith("Sample ") and ("reads" in alt or "no clear digit" in alt) for alt in alts), alts
+        page.wait_for_function("announcer.textContent.includes('digits in')")  # the end is announced
         assert_no_error_toast(page)
         page.close()
 
@@ -534,3 +546,116 @@ def test_points_drawn_on_the_field_train_and_the_arrows_and_samples_change(brows
     width_now = page.evaluate("document.documentElement.scrollWidth")
     assert width_now <= width, f"the page is {width_now} px wide at {width}"
     assert_no_error_toast(page)
+
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2.2 AA violations on the page as it is: 'rule: element' lines (none: [])."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, options={**WCAG, "resultTypes": ["violations"]}).response["violations"]
+    return [f"{rule['id']}: {node['target']}" for rule in found for node in rule["nodes"]]
+
+
+@pytest.mark.parametrize("size", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_axe_finds_no_wcag_violation_in_any_state(browser, server_url, size):
+    page = open_page(browser, server_url, viewport={"width": size[0], "height": size[1]})
+    found = {"opening": axe_violations(page)}
+    before = panel_sources(page)
+    draw_a_seven(page)
+    wait_for_new_panels(page, before)
+    found["after drawing"] = axe_violations(page)
+    for part in ("Inside the models", "What a denoiser learns", "Generate: a denoiser", "Train your own autoencoder"):
+        page.get_by_text(part).first.click()
+    page.wait_for_selector("#inside img")
+    found["every section open"] = axe_violations(page)
+    page.locator("#generate-start").click()
+    page.wait_for_function("document.querySelectorAll('#generate-samples figure img').length === 16", timeout=60_000)
+    found["after a generation"] = axe_violations(page)
+    seconds = page.locator("#train-seconds input[type='number']")
+    seconds.fill("2")
+    seconds.press("Enter")
+    page.locator("#train-start").click()
+    page.wait_for_function("document.querySelector('#train-status').textContent.includes('Done')", timeout=60_000)
+    found["after a training"] = axe_violations(page)
+    assert not any(found.values()), found
+    page.close()
+
+
+def focus_by_tab(page, selector: str, limit: int = 80, back: bool = False) -> None:
+    """Press Tab (Shift+Tab with `back`) until the focus is on an element matching `selector`."""
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def announced(page) -> tuple[int, str]:
+    return page.evaluate("[Number(announcer.dataset.announced || 0), announcer.textContent]")
+
+
+def test_the_page_by_keyboard_alone(browser, server_url):
+    page = open_page(browser, server_url, viewport={"width": 1280, "height": 900})
+    canvas = page.locator("#sketch canvas")
+    how = page.locator("#" + canvas.get_attribute("aria-describedby")).text_content()
+    assert canvas.get_attribute("role") and canvas.get_attribute("aria-label") and "without a pointer" in how.lower()
+    count, _ = announced(page)
+    focus_by_tab(page, "#examples button[data-index='4']")
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert ring != "none", "the focused example shows no focus ring"
+    before = panel_sources(page)
+    page.keyboard.press("Enter")
+    wait_for_new_panels(page, before)
+    assert example_on_view(page) == "4"
+    page.wait_for_function("n => Number(announcer.dataset.announced || 0) > n", arg=count)  # the live region speaks
+    count, text = announced(page)
+    assert text == headline(page).strip()
+    focus_by_tab(page, "#kind input[type=radio]")  # the checked radio of the noise kinds
+    before = panel_sources(page)
+    page.keyboard.press("ArrowRight")  # the next kind: masking
+    wait_for_new_panels(page, before)
+    assert page.is_checked("#kind input[value='masking']")
+    focus_by_tab(page, "#strength input[type=range]")
+    before = panel_sources(page)
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    wait_for_new_panels(page, before)
+    assert page.input_value("#strength input[type=range]") != "0.5"
+    page.wait_for_function("n => Number(announcer.dataset.announced || 0) > n", arg=count)
+    focus_by_tab(page, "#examples button[data-index='2']", back=True)  # and back again with Shift+Tab
+    alts = page.eval_on_selector_all("#panels img", "images => images.map(i => i.alt)")
+    assert any(alt.startswith("Convolutional DAE's reconstruction, PSNR") and "reads" in alt for alt in alts), alts
+    assert_no_error_toast(page)
+    page.close()
+
+
+def test_with_reduced_motion_the_chain_shows_only_its_last_frame(browser, server_url):
+    page = open_page(browser, server_url, viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    page.get_by_text("Generate: a denoiser that draws digits").click()
+    page.wait_for_selector("#generate-samples")
+    page.evaluate(
+        """() => {
+            window.framesShown = 0;
+            const box = document.querySelector('#generate-samples');
+            new MutationObserver(() => {
+                const grid = box.querySelector('.generate-grid');
+                if (box.querySelector('.generate-frame') && grid && getComputedStyle(grid).visibility !== 'hidden')
+                    window.framesShown += 1;
+            }).observe(box, {subtree: true, childList: true});
+        }"""
+    )
+    page.locator("#generate-start").click()
+    page.wait_for_function(
+        """() => document.querySelectorAll('#generate-samples figure img').length === 16
+                 && !document.querySelector('#generate-samples .generate-frame')""",
+        timeout=60_000,
+    )
+    assert page.evaluate("window.framesShown") == 0
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('#generate-samples .generate-grid')).visibility")
+        == "visible"
+    )
+    page.close()

@@ -12,6 +12,7 @@ this module only draws what comes back: numpy arrays, no torch.
 from __future__ import annotations
 
 import io
+import re
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -132,12 +133,17 @@ def default_steps(model: str) -> int:
 def _tiles(images: np.ndarray, captions: list[str], asked: list[int] | None = None) -> str:
     asked = asked or [None] * len(images)
     tiles = "".join(
-        f'<figure><img src="{png_data_url(image / 255)}" '
-        f'alt="sample {i + 1}{"" if digit is None else f", asked for a {digit}"}"><figcaption>{caption}</figcaption>'
-        "</figure>"
+        f'<figure><img src="{png_data_url(image / 255)}" alt="{_alt(i, digit, caption)}">'
+        f"<figcaption>{caption}</figcaption></figure>"
         for i, (image, caption, digit) in enumerate(zip(images, captions, asked, strict=True))
     )
     return f'<div class="generate-grid">{tiles}</div>'
+
+
+def _alt(index: int, digit: int | None, caption: str) -> str:
+    """'Sample 3, asked for a 9, reads 8 · >99%': the caption's words without its markup."""
+    said = re.sub(r"<[^>]+>", "", caption.split('<span class="flip"')[0]).strip()
+    return ", ".join(filter(None, [f"Sample {index + 1}", None if digit is None else f"asked for a {digit}", said]))
 
 
 def samples_html(result: Generation | None) -> str:
@@ -212,7 +218,8 @@ GENERATE_CSS = """
 .generate-grid {display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 6px; max-width: 440px}
 .generate-grid figure {margin: 0; text-align: center}
 .generate-grid img {width: 100%; aspect-ratio: 1; image-rendering: pixelated; border-radius: 4px; background: #000}
-.generate-grid figcaption {font-size: 0.75rem; color: var(--body-text-color-subdued); white-space: nowrap}
+.generate-grid figcaption {font-size: 0.75rem; color: var(--body-text-color-subdued); line-height: 1.25;
+  overflow-wrap: anywhere}  /* a narrow cell (a phone) wraps its caption instead of running into the next */
 .generate-frame {font-size: 0.85rem; margin: 4px 0 0}
 .generate-scrub {display: flex; gap: 12px; align-items: flex-start; flex-wrap: wrap}
 .generate-scrub img {image-rendering: pixelated; background: #000; border-radius: 4px}
@@ -220,4 +227,6 @@ GENERATE_CSS = """
 .generate-scrub img.strip {width: min(100%, 300px)}
 .generate-scrub p {margin: 0 0 6px; font-size: 0.85rem}
 .generate-empty {color: var(--body-text-color-subdued)}
+/* with reduced motion the chain does not play: its frames stay hidden (their step still shows) until the digits */
+@media (prefers-reduced-motion: reduce) {#generate-samples:has(.generate-frame) .generate-grid {visibility: hidden}}
 """

@@ -20,7 +20,9 @@ HERE = Path(__file__).resolve().parent
 
 CANVAS_HTML = """
 <div class="sketch-box">
-  <canvas aria-label="Drawing area: draw a digit with the mouse, a finger or a pen" tabindex="0"></canvas>
+  <canvas role="img" aria-label="Drawing area for a digit" aria-describedby="sketch-how" tabindex="0"></canvas>
+  <p id="sketch-how" class="visually-hidden">Draw a digit with the mouse, a finger or a pen; Ctrl+Z undoes a
+  stroke. Without a pointer, pick one of the MNIST examples below with Tab and Enter, or upload a photo.</p>
   <p class="sketch-hint">Draw a digit here</p>
 </div>
 <div class="sketch-tools" role="toolbar" aria-label="Drawing tools">

@@ -223,7 +223,7 @@ def panels_html(text: str, result: Comparison | None = None, models=DENOISERS) -
         if result is not None:
             url = png_data_url(getattr(result, name))
             picture = (
-                f'<img src="{url}" alt="{title}">'
+                f'<img src="{url}" alt="{panel_alt(result, name)}">'
                 f'<a class="save" href="{url}" download="dae-{name}.png" title="Download this 28x28 PNG">⤓</a>'
             )
             metric = "the reference" if name == "clean" else metric_html(result.scores[name])
@@ -243,6 +243,23 @@ def panels_html(text: str, result: Comparison | None = None, models=DENOISERS) -
         winner_said += f' data-novelty="{result.novelty["score"]:.4f}" data-flagged="{flagged}"'
 
     return f'<p id="headline"{winner_said}>{text}</p>{grid}{rule}'
+
+
+def panel_alt(result: Comparison, name: str) -> str:
+    """What a panel's image shows, in words: 'Convolutional DAE's reconstruction, PSNR 17.8 dB, reads 4'."""
+    what = {"clean": "Clean digit, the reference", "noisy": "Corrupted input"}.get(
+        name, f"{NAMES[name].title}'s reconstruction"
+    )
+    parts = [what]
+    if name in result.scores:
+        parts.append(f"PSNR {db(result.scores[name]['psnr'])} dB")
+    if name == "clean" and not looks_like_a_digit(result):
+        parts.append("not a digit?")
+    elif name in result.readings:
+        label, confidence = result.readings[name]
+        parts.append(f"reads {label}, {percent(confidence).replace('>', 'over ')}" if is_clear(result.readings[name])
+                     else "no clear digit")  # fmt: skip
+    return ", ".join(parts)
 
 
 def data_attributes(result: Comparison, name: str, best: bool) -> str:
