@@ -252,7 +252,7 @@ class DenoisingLab:
         if self.classifier is not None:
             first = ["clean", *(name for name in shown if name != away)]
             batch = torch.cat([clean, *(outputs[name][:1] for name in first[1:])])
-            logits = self._classifier_fast(self._fast_input(batch))
+            logits = self._logits(batch)
             readings = dict(zip(first, readings_of(logits), strict=True))
         if pooled is not None:
             outputs[away], away_reading = pooled.result()
@@ -303,7 +303,11 @@ class DenoisingLab:
         """The classifier's readings of [N,1,28,28], in its fast form (none without a classifier)."""
         if self._classifier_fast is None:
             return []
-        return readings_of(self._classifier_fast(self._fast_input(images)))
+        return readings_of(self._logits(images))
+
+    def _logits(self, images: torch.Tensor) -> torch.Tensor:
+        """The classifier's calibrated logits of [N,1,28,28], in its fast form."""
+        return self._classifier_fast(self._fast_input(images))
 
     @torch.inference_mode()  # thread-local: the pool's thread needs it too
     def _run_and_read(self, run, noisy: torch.Tensor) -> tuple[torch.Tensor, tuple[int, float] | None]:

@@ -147,6 +147,6 @@ def measure(denoise, classify, images: np.ndarray | Tensor, batch: int = 500) ->
     with torch.inference_mode():
         for start in range(0, len(images), batch):
             part = images[start : start + batch]
-            moved.append(distance(part, denoise(noised(part))))
+            moved.append(denoising_distance(denoise, part))
             doubt.append(energy(classify(part)))
     return torch.cat(moved).numpy(), torch.cat(doubt).numpy()

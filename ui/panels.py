@@ -114,7 +114,7 @@ def novelty_note(novelty: dict) -> str:
     else:
         why = f"The linear DAE moved it by {moved:.3f} ({most} of digits: less than {limit:.3f}), "
         why += "but the classifier doubts it"
-    above = percent(novelty["share"]).replace(">", "over ")  # never "above >99%"
+    above = percent_in_words(novelty["share"])
     return (
         f" <span class='unsure'><strong>Not a digit?</strong> {why}: its novelty is above that of {above} of "
         f"digits. The models learnt only digits, so they turn it into the nearest digit-like thing rather than "
@@ -135,7 +135,7 @@ def novelty_strip(novelty: dict, width: int = 240, height: int = 30) -> str:
         for i, c in enumerate(counts)
     )
     at, limit = x(novelty["score"]), x(novelty["threshold"])
-    label = f"Where this input's novelty falls among digits': above {percent(novelty['share']).replace('>', 'over ')}"
+    label = f"Where this input's novelty falls among digits': above {percent_in_words(novelty['share'])}"
     return (
         f'<svg class="novelty-strip" role="img" aria-label="{label}" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}"><title>{label}</title><g class="digits">{bars}</g>'
@@ -170,6 +170,11 @@ def png_data_url(image: np.ndarray, palette: np.ndarray | None = None) -> str:
 def percent(confidence: float) -> str:
     """'86%'; '>99%' above 99.5%: a calibrated reader is never quite sure, and '100%' would say it is."""
     return ">99%" if confidence >= 0.995 else f"{confidence:.0%}"
+
+
+def percent_in_words(share: float) -> str:
+    """`percent` for a sentence or a text alternative: 'over 99%', never 'above >99%'."""
+    return percent(share).replace(">", "over ")
 
 
 def reading_text(reading: tuple[int, float], clean: tuple[int, float] | None = None) -> str:
@@ -257,7 +262,7 @@ def panel_alt(result: Comparison, name: str) -> str:
         parts.append("not a digit?")
     elif name in result.readings:
         label, confidence = result.readings[name]
-        parts.append(f"reads {label}, {percent(confidence).replace('>', 'over ')}" if is_clear(result.readings[name])
+        parts.append(f"reads {label}, {percent_in_words(confidence)}" if is_clear(result.readings[name])
                      else "no clear digit")  # fmt: skip
     return ", ".join(parts)
 
