@@ -10,7 +10,7 @@ out and wires its own events (`section(page)`), over the `dae` package:
     ui/field.py      what a denoiser learns: its field in 2-D, trained live on points
     ui/generate.py   a denoiser run as a chain from noise draws digits
     ui/train.py      train your own autoencoder, live; it joins the comparison
-    ui/api.py        the API endpoints denoise, generate, train and field (see README.md)
+    ui/api.py        the API endpoints denoise, generate, train, field and interpolate (see README.md)
 
 What the parts share is in ui/page.py; serving plumbing (ZeroGPU, downloads,
 Gradio's sessions) in server/. This process never imports torch: the models
@@ -80,7 +80,7 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         field.section(page)  # ui/field.py: what a denoiser learns, in 2-D: its field, trained live on points
         generate.section(page)  # ui/generate.py: a denoiser draws digits from noise
         train.section(page)  # ui/train.py: train your own autoencoder; it joins the comparison
-        api.section(page)  # ui/api.py: the API endpoints denoise, generate, train and field
+        api.section(page)  # ui/api.py: the API endpoints denoise, generate, train, field and interpolate
     return demo
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from torch import Tensor, nn
 
 REPEATS = 4  # how many times repeated denoising applies each model to its own output
+INTERPOLATED = ("pixels", "linear", "conv", "unet")  # the lines between two digits the page and the API draw
 TOP_FILTERS = 8  # the linear model's first-layer units shown: those that respond most to the input
 
 
@@ -43,6 +44,19 @@ class Inside:
     psnr: dict[str, float] = field(default_factory=dict)  # each of `outputs` against the clean digit
     readings: dict[str, tuple[int, float]] = field(default_factory=dict)  # clean, noisy and each of `outputs`
     repeat_readings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # per step of `repeats`
+    code_maps: dict[str, CodeMapView] = field(default_factory=dict)  # "pixels", "linear", ...: where the codes lie
+
+
+@dataclass
+class CodeMapView:
+    """One model's map of codes (dae.probe.CodeMap) with the digit on view placed on it: numpy only, for the page."""
+
+    points: np.ndarray  # [N, 2] float32: test digits' codes on the map's plane
+    labels: np.ndarray  # [N]: their classes
+    clean: tuple[float, float]  # the clean digit's code on the plane
+    noisy: tuple[float, float]  # its corrupted version's
+    reads: tuple[int, int]  # the probe's class for the clean code and for the noisy one
+    accuracy: dict[str, float]  # the probe's accuracy on test digits: "clean" and each kind at 0.5
 
 
 @dataclass

@@ -27,11 +27,12 @@ from .baselines import median_filter
 from .checkpoint import CheckpointError, load_model
 from .comparison import DENOISERS, METHODS, Comparison, to_uint8, winner
 from .generation import blind_chain, sample
-from .inside import Inside, look_inside, readings_of
+from .inside import INTERPOLATED, CodeMapView, Inside, look_inside, readings_of
 from .live import TrainingError, load_model_zip
 from .metrics import psnr, ssim
 from .noise import check_noise, corrupt
 from .novelty import DRAWS, Novelty, distance, energy, noised
+from .probe import CodeMap, codes_of, interpolate, load_maps
 from .samples import DEFAULT_STEPS, Generation, check_generation
 from .training import bf16_available
 
@@ -67,7 +68,8 @@ class DenoisingLab:
     unet: the U-Net DAE, a third panel beside the linear and conv ones (optional);
     classifier: reads each panel's digit (optional); plain: the plain autoencoder the Inside view shows
     beside the linear DAE (optional); generator: the DigitGenerator that `generate` runs (optional); novelty: the
-    fitted score that says when an input is not a digit (dae.novelty; optional, needs the classifier).
+    fitted score that says when an input is not a digit (dae.novelty; optional, needs the classifier); code_maps:
+    "pixels", "linear", "plain", "conv", "unet" -> the maps of their codes and their probes (dae.probe; optional).
     workers: 2 runs the longest model, the U-Net (else the conv), and the reading of its output on a second
     thread while the calling thread runs the rest; 1 runs everything on the calling thread. fused: run the
     conv models and the classifier as `fused_form`s (TorchScript with oneDNN Graph fusion), about twice as
@@ -87,6 +89,7 @@ class DenoisingLab:
         generator: nn.Module | None = None,
         unet: nn.Module | None = None,
         novelty: Novelty | None = None,
+        code_maps: dict[str, CodeMap] | None = None,
     ):
         # On CPUs with native bfloat16 the models run in bf16 (and the conv models with channels_last) where that is
         # faster (docs/serving.md); their outputs move by less than 0.01. The linear model's weights in bf16 are
@@ -118,6 +121,9 @@ class DenoisingLab:
         self._outputs = Recent(RECENT_OUTPUTS)  # (digit, kind, strength, seed) -> {model: its reconstruction}
         self.novelty = novelty if classifier is not None else None
         self._moved = Recent(CURVE_CACHE_SIZE)  # digit -> the distance the linear DAE moves it (dae.novelty)
+        self.code_maps = code_maps or {}
+        # whose codes the maps and the interpolations read: None reads the pixels themselves
+        self._coders = {"pixels": None, "linear": linear, "plain": self.plain, "conv": conv, "unet": self.unet}
 
     @classmethod
     def from_checkpoints(cls, folder: str | Path = "checkpoints") -> DenoisingLab:
@@ -125,6 +131,7 @@ class DenoisingLab:
         names = ("linear", "conv", "classifier", "linear_plain", "generator", "unet")
         models = {name: load_model(folder / name) for name in names}
         novelty = Novelty.load(folder / "novelty.json") if (folder / "novelty.json").exists() else None
+        code_maps = load_maps(folder / "code_maps.npz") if (folder / "code_maps.npz").exists() else None
         return cls(
             models["linear"],
             models["conv"],
@@ -133,6 +140,7 @@ class DenoisingLab:
             generator=models["generator"],
             unet=models["unet"],
             novelty=novelty,
+            code_maps=code_maps,
         )
 
     @torch.inference_mode()
@@ -282,7 +290,7 @@ class DenoisingLab:
         clean = torch.as_tensor(np.asarray(digit, dtype=np.float32)).reshape(1, 1, 28, 28)
         noisy = self._corrupt(clean, kind, [strength], seed)
         done = self._outputs.get((clean.numpy().tobytes(), kind, strength, seed))
-        return look_inside(
+        inside = look_inside(
             self.linear,
             self.conv,
             noisy,
@@ -298,6 +306,36 @@ class DenoisingLab:
             pool=self._pool,
             first=done,  # the models' outputs, when the comparison of this input is recent: not computed again
         )
+        inside.code_maps = self._place_on_maps(torch.cat([clean, noisy]))
+        return inside
+
+    def _place_on_maps(self, pair: torch.Tensor) -> dict[str, CodeMapView]:
+        """The clean digit and its noisy version [2,1,28,28] on each model's map of codes (dae.probe)."""
+        views = {}
+        for name, one in self.code_maps.items():
+            if not self._can_code(name):
+                continue
+            codes = codes_of(self._coders[name], pair)
+            (clean, noisy), reads = one.place(codes), one.probe.predict(codes).tolist()
+            views[name] = CodeMapView(one.points, one.labels, tuple(clean), tuple(noisy), tuple(reads), one.accuracy)
+        return views
+
+    def _can_code(self, name: str) -> bool:
+        """Whether this lab has `name`'s codes: "pixels" always, a model when it was given one."""
+        return name == "pixels" or self._coders.get(name) is not None
+
+    @torch.inference_mode()
+    def interpolate(self, a: np.ndarray, b: np.ndarray, models: tuple[str, ...] = INTERPOLATED) -> dict:
+        """The straight line from digit `a` to digit `b` (each [28, 28] in [0, 1]) in each of `models`' codes and
+        in pixels ("pixels"), decoded (dae.probe.interpolate): name -> (uint8 frames [FRAMES, 28, 28], readings)."""
+        unknown = [name for name in models if name not in INTERPOLATED]
+        if unknown:
+            raise ValueError(f"cannot interpolate in {unknown[0]!r}; valid models: {', '.join(INTERPOLATED)}")
+        a, b = (torch.as_tensor(np.asarray(x, dtype=np.float32)).reshape(1, 1, 28, 28) for x in (a, b))
+        frames = {name: interpolate(self._coders[name], a, b) for name in models if self._can_code(name)}
+        readings = self._read(torch.cat(list(frames.values()))) if frames else []
+        return {name: (to_uint8(x[:, 0].numpy()), readings[i * len(x) : (i + 1) * len(x)])
+                for i, (name, x) in enumerate(frames.items())}  # fmt: skip
 
     def _read(self, images: torch.Tensor) -> list[tuple[int, float]]:
         """The classifier's readings of [N,1,28,28], in its fast form (none without a classifier)."""

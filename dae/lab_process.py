@@ -5,6 +5,7 @@
     lab.wait_ready()                  # LabError, with the reason, if the models did not load
     result = lab.compare(digit, "gaussian", 0.5, seed=0)   # a Comparison, as DenoisingLab.compare gives
     inside = lab.inspect(digit, "gaussian", 0.5, seed=0)   # an Inside, as DenoisingLab.inspect gives
+    lines = lab.interpolate(digit, other)                   # as DenoisingLab.interpolate gives
     samples = lab.generate("generator", 16, seed=0)         # a Generation, as DenoisingLab.generate gives
 
 Why: importing torch takes about 1.3 s here and importing Gradio about 2.5 s.
@@ -38,7 +39,7 @@ if TYPE_CHECKING:  # not at run time: numpy's import would delay the child's sta
     from .comparison import Comparison
     from .inside import Inside
 
-SERVED = ("compare", "inspect", "generate")  # the DenoisingLab methods the child runs for the web server
+SERVED = ("compare", "inspect", "generate", "interpolate")  # the DenoisingLab methods the child runs for the web server
 
 
 class LabError(RuntimeError):
@@ -106,6 +107,10 @@ class LabProcess:
         """DenoisingLab.inspect, run in the child; its exceptions are raised here."""
         return self._call("inspect", digit, kind, strength, seed)
 
+    def interpolate(self, a: np.ndarray, b: np.ndarray, models: tuple[str, ...] | None = None) -> dict:
+        """DenoisingLab.interpolate, run in the child; its exceptions are raised here."""
+        return self._call("interpolate", a, b, *([models] if models else []))
+
     def generate(self, model: str, n: int = 16, steps: int | None = None, seed: int = 0, *, yours: str | None = None):
         """DenoisingLab.generate, run in the child on a connection of its own (one generation at a time)."""
         return self._call("generate", model, n, steps, seed, yours=yours)
@@ -171,6 +176,10 @@ class LocalLab:
     def inspect(self, digit: np.ndarray, kind: str, strength: float, seed: int = 0) -> Inside:
         self.wait_ready()
         return self._lab.inspect(digit, kind, strength, seed)
+
+    def interpolate(self, a: np.ndarray, b: np.ndarray, models: tuple[str, ...] | None = None) -> dict:
+        self.wait_ready()
+        return self._lab.interpolate(a, b, *([models] if models else []))
 
     def generate(self, model: str, n: int = 16, steps: int | None = None, seed: int = 0, *, yours: str | None = None):
         self.wait_ready()

@@ -92,6 +92,15 @@ class LinearDAE(Configured):
         """The code: [N, bottleneck]."""
         return self.net[: self._code_end](x.flatten(1))
 
+    def decoder_inputs(self, x: Tensor) -> list[Tensor]:
+        """All the decoder gets from the encoder: the code alone (what `decode` takes, e.g. interpolated)."""
+        return [self.encode(x)]
+
+    def decode(self, inputs: list[Tensor]) -> Tensor:
+        """The image [N,1,28,28] in [0,1] that the decoder makes of `decoder_inputs`."""
+        out = self.net[self._code_end :](inputs[0])
+        return torch.sigmoid(out).view(-1, 1, self.image_size, self.image_size)
+
     def logits(self, x: Tensor) -> Tensor:
         return self.net(x.flatten(1)).view(-1, 1, self.image_size, self.image_size)
 
@@ -131,6 +140,14 @@ class _EncoderDecoder(Configured):
     def encode(self, x: Tensor) -> Tensor:
         """The code: [N, code_channels, 14, 14] for both conv models' defaults."""
         return self.encoder(x)
+
+    def decoder_inputs(self, x: Tensor) -> list[Tensor]:
+        """All the decoder gets from the encoder: the code alone (what `decode` takes, e.g. interpolated)."""
+        return [self.encoder(x)]
+
+    def decode(self, inputs: list[Tensor]) -> Tensor:
+        """The image [N,1,28,28] in [0,1] that the decoder makes of `decoder_inputs`."""
+        return torch.sigmoid(self.decoder(inputs[0]))
 
     def logits(self, x: Tensor) -> Tensor:
         return self.decoder(self.encoder(x))
@@ -270,11 +287,20 @@ class UNet(Configured):
     ) -> Tensor:
         """level: [N] noise levels (the generator's, as c_noise); None for a blind model. labels: [N] classes, or
         `classes` for none (None: none for all), for a model built with classes."""
+        emb = self._embedding(x, level, labels)
+        h, kept = self._down(x, emb)
+        return self._up(h, kept if skips else [None] * len(kept), emb)
+
+    def _embedding(self, x: Tensor, level: Tensor | None, labels: Tensor | None) -> Tensor | None:
         emb = self.embed(level.view(-1, 1).to(x.dtype)) if self.embed is not None else None
         if self.label_embed is not None:
             if labels is None:
                 labels = torch.full((x.shape[0],), self.classes, dtype=torch.long, device=x.device)
             emb = emb + self.label_embed(labels).to(emb.dtype)
+        return emb
+
+    def _down(self, x: Tensor, emb: Tensor | None) -> tuple[Tensor, list[Tensor]]:
+        """The encoder: the bottleneck's maps, and the maps kept at each scale for the skips."""
         h = self.stem(x)
         kept = []
         for i, stage in enumerate(self.down_blocks):
@@ -285,11 +311,15 @@ class UNet(Configured):
                 h = self.downs[i](h)
         for block in self.middle:
             h = block(h, emb)
+        return h, kept
+
+    def _up(self, h: Tensor, kept: list[Tensor | None], emb: Tensor | None) -> Tensor:
+        """The decoder, from the bottleneck `h` and each scale's skip (None: zeroed)."""
         for i in reversed(range(len(self.ups))):
             h = self.ups[i](h)
             if self.merge is not None:  # zeroed skips still go through the 1x1 conv, which also mixes h
-                h = self.merge[i](torch.cat([h, kept[i] if skips else torch.zeros_like(h)], 1))
-            elif skips:
+                h = self.merge[i](torch.cat([h, kept[i] if kept[i] is not None else torch.zeros_like(h)], 1))
+            elif kept[i] is not None:
                 h = h + kept[i]
             for block in self.up_blocks[i]:
                 h = block(h, emb)
@@ -305,6 +335,19 @@ class UNetDAE(UNet):
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.sigmoid(self.logits(x))
+
+    def encode(self, x: Tensor) -> Tensor:
+        """The bottleneck: [N, channels[-1], 7, 7] for the default. The skips bypass it (see `decoder_inputs`)."""
+        return self._down(x, None)[0]
+
+    def decoder_inputs(self, x: Tensor) -> list[Tensor]:
+        """All the decoder gets from the encoder: the bottleneck, then the maps each skip hands across."""
+        h, kept = self._down(x, None)
+        return [h, *kept]
+
+    def decode(self, inputs: list[Tensor]) -> Tensor:
+        """The image [N,1,28,28] in [0,1] that the decoder makes of `decoder_inputs`."""
+        return torch.sigmoid(self._up(inputs[0], list(inputs[1:]), None))
 
     def without_skips(self, x: Tensor) -> Tensor:
         """The output with every skip connection zeroed: only what passed through the bottleneck."""

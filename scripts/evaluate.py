@@ -14,6 +14,13 @@ per image with data range 1, then averaged. The shipped digit classifier then
 reads every output: its accuracy says whether the digit survives; its own
 calibration (ECE on clean digits and on each kind at strength 0.5) is reported too.
 Then each model that can generate draws 1,000 digits from noise (dae.generation).
+
+    python scripts/evaluate.py --data-dir ../shared/data --probe-only   # docs/probe.md, checkpoints/code_maps.npz
+
+--probe-only asks what each model's code knows (dae.probe): linear probes
+trained on 100 labelled training digits per class (seeds 0, 1, 2), tested on
+the test digits clean and under every noise kind at 0.5. It also writes the
+maps the page's Inside view draws, from the same probes.
 """
 
 from __future__ import annotations
@@ -96,6 +103,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-slow", action="store_true", help="skip total variation, non-local means and BM3D")
     parser.add_argument("--workers", type=int, default=2, help="processes for the per-image classic denoisers")
     parser.add_argument("--novelty-only", action="store_true", help="only the novelty score's table (docs/novelty.md)")
+    parser.add_argument(
+        "--probe-only", action="store_true", help="only the linear probes on the codes (docs/probe.md, code_maps.npz)"
+    )
     parser.add_argument("--out", default="docs", help="where results.md, results.json and the figures go")
     return parser.parse_args()
 
@@ -374,6 +384,62 @@ def novelty_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# whose codes are probed: the pixels, then each autoencoder's code ("plain" is checkpoints/linear_plain)
+PROBED = {"pixels": None, "linear": "linear", "plain": "linear_plain", "conv": "conv", "unet": "unet"}
+PROBE_ROWS = {"pixels": "pixels", **{name: NAMES[name].row for name in PROBED if name != "pixels"}}
+MAP_DIGITS = 1000  # test digits on each map of the Inside view
+
+
+def probe_results(checkpoints: Path, data_dir, limit: int | None, seed: int) -> dict:
+    """Each model's probe accuracies (dae.probe.evaluate_probes), and writes the maps to code_maps.npz."""
+    from dae.probe import CodeMap, codes_of, evaluate_probes, save_maps
+
+    train = load_dataset("mnist", train=True, root=data_dir)
+    test_images, test_labels = load_dataset("mnist", train=False, root=data_dir)
+    test = test_images[:limit], test_labels[:limit]
+    results, maps = {}, {}
+    for name, checkpoint in PROBED.items():
+        tick = time.perf_counter()
+        model = load_model(checkpoints / checkpoint).eval() if checkpoint else None
+        results[name], probe = evaluate_probes(model, train, test, NOISE_KINDS, noise_seed=seed)
+        means = {setting: float(np.mean(row["clean probe"])) for setting, row in results[name].items()}
+        codes = codes_of(model, test[0][:MAP_DIGITS])
+        maps[name] = CodeMap.fit(codes, test[1][:MAP_DIGITS], probe, means)
+        print(f"  {name}: clean {means['clean']:.1%} ({time.perf_counter() - tick:.0f} s)", flush=True)
+    save_maps(maps, checkpoints / "code_maps.npz")
+    return results
+
+
+def probe_table(results: dict, which: str) -> str:
+    """Mean accuracy (and the spread over the seeds) of `which` probe, one row per code, one column per setting."""
+    settings = ["clean", *NOISE_KINDS]
+    lines = ["| code of | " + " | ".join(settings) + " |", "|---|" + "---|" * len(settings)]
+    for name, row in results.items():
+        cells = []
+        for setting in settings:
+            values = row[setting].get(which) or row[setting]["clean probe"]
+            cells.append(f"{np.mean(values):.1%} ±{(max(values) - min(values)) / 2:.1%}")
+        lines.append(f"| {PROBE_ROWS[name]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_probe_report(results: dict, out: Path, images: int, seed: int) -> None:
+    report = (
+        "# What the code knows (made by scripts/evaluate.py --probe-only)\n\n"
+        f"A linear probe (multinomial logistic regression, dae/probe.py) is trained on the codes of 100 labelled "
+        f"training digits per class, for each of three picks (seeds 0, 1, 2), and tested on {images:,} test "
+        f"digits, clean and under every noise kind at strength 0.5 (noise seed {seed}). Each cell: the mean over "
+        "the three picks, ± half their range. The U-Net's code is its bottleneck (96 maps of 7×7); its skip "
+        "connections bypass it, so the decoder gets more than this code.\n\n"
+        f"## Probe trained on clean codes\n\nDoes the noise move a digit's code off its class?\n\n"
+        f"{probe_table(results, 'clean probe')}\n\n"
+        f"## Probe trained on noisy codes of the same kind\n\nIs the class still in the code, read another way? "
+        f"(The clean column repeats the clean probe.)\n\n{probe_table(results, 'noisy probe')}\n"
+    )
+    (out / "probe.md").write_text(report)
+    (out / "probe.json").write_text(json.dumps({"images": images, "seed": seed, "results": results}, indent=2))
+
+
 def main() -> None:
     args = parse_args()
     started = time.perf_counter()
@@ -384,6 +450,13 @@ def main() -> None:
         title = "# The novelty score (made by scripts/evaluate.py --novelty-only)"
         (out / "novelty.md").write_text(f"{title}\n\n{table}\n")
         print(table)
+        return
+    if args.probe_only:
+        results = probe_results(Path(args.checkpoints), args.data_dir, args.limit, args.seed)
+        write_probe_report(
+            results, out, len(load_dataset("mnist", train=False, root=args.data_dir)[0][: args.limit]), args.seed
+        )
+        print((out / "probe.md").read_text())
         return
     images, labels = load_dataset(args.dataset, train=False, root=args.data_dir, download=args.download)
     images, labels = images[: args.limit], labels[: args.limit]

@@ -131,6 +131,7 @@ def task_for(settings: dict, args: argparse.Namespace):
         "pixel_shift": 0.0 if args.no_augment else shift,
         "target": args.target,
         "loss_kind": args.loss,
+        "code_match": args.code_match,
     }
     names = {field.name for field in dataclasses.fields(settings["task"])}
     return settings["task"](**{name: value for name, value in options.items() if name in names})
@@ -196,6 +197,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=LOSSES,
         default="psnr",
         help="psnr: the per-image PSNR the evaluation averages (plus a little BCE); bce or mse: per pixel",
+    )
+    parser.add_argument(
+        "--code-match",
+        type=float,
+        default=0.0,
+        help="DAEs: weight of a term pulling the noisy input's code toward the clean digit's (default 0: none)",
     )
     parser.add_argument("--max-strength", type=float, default=1.0, help="noise strengths are drawn from U(0, this)")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N training images (quick runs)")

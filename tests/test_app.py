@@ -497,3 +497,23 @@ def test_field_rejects_bad_values_with_a_message(client, params, named):
     with pytest.raises(Exception) as error:
         client.predict(*params, api_name="/field")
     assert named.lower() in str(error.value).lower() and "Traceback" not in str(error.value)
+
+
+def test_interpolate_through_gradio_client(client, digits, tmp_path):
+    assert api_parameters(client, "/interpolate") == ["image_a", "image_b", "model"]
+    a, b = digit_png(tmp_path, digits[0], "a.png"), digit_png(tmp_path, digits[1], "b.png")  # a 7 and a 2
+    paths = {}
+    for model in ("pixels", "conv"):
+        frames_file, answer = client.predict(handle_file(a), handle_file(b), model, api_name="/interpolate")
+        frames = np.load(frames_file)["frames"]
+        assert frames.shape == (8, 28, 28) and frames.dtype == np.uint8 and answer["model"] == model
+        labels = [reading["label"] for reading in answer["readings"]]
+        assert len(labels) == 8 and labels[0] == 7 and labels[-1] == 2, labels
+        paths[model] = frames
+    # the cross-fade's middle is the mean of its ends; the conv code's path is not a cross-fade
+    middle = (paths["pixels"][0].astype(float) * 4 + paths["pixels"][-1] * 3) / 7
+    assert np.abs(paths["pixels"][3] - middle).max() <= 1
+    assert np.abs(paths["conv"][3].astype(float) - paths["pixels"][3]).mean() > 3
+    with pytest.raises(Exception) as error:
+        client.predict(handle_file(a), handle_file(b), "plain", api_name="/interpolate")
+    assert "use one of pixels, linear, conv, unet" in str(error.value).lower()

@@ -370,15 +370,27 @@ def test_the_inside_view_shows_its_pictures_and_follows_the_digit(browser, serve
     page.get_by_text("Inside the models").click()
     page.wait_for_selector("#inside .inside-card img")
     cards = page.eval_on_selector_all("#inside .inside-card h4", "h => h.map(e => e.textContent)")
-    assert len(cards) == 6 and "What the U-Net's skip connections carry" in cards, cards
+    assert len(cards) == 7 and "What the U-Net's skip connections carry" in cards and "What the code knows" in cards
     loaded = page.eval_on_selector_all("#inside img", "i => i.filter(x => x.complete && x.naturalWidth > 0).length")
     assert loaded >= 16
     assert "skips zeroed" in page.inner_text("#inside") and "Here they" in page.inner_text("#inside")
+    # what the code knows: a map per code, the example on view (a 7) read as a 7 from its clean code
+    maps = page.eval_on_selector_all("#code-maps .map-tile", "t => t.map(e => [e.dataset.model, e.dataset.readsClean])")
+    assert [name for name, _ in maps] == ["pixels", "linear", "plain", "conv", "unet"], maps
+    assert all(reads == "7" for _, reads in maps), maps
+    # the walk from it to a second digit: four rows of eight readings, from 7 to 1
+    page.locator("#between-pick label", has_text="1").first.click()
+    page.wait_for_selector("#between .between-row")
+    rows = page.eval_on_selector_all("#between .between-row", "r => r.map(e => [e.dataset.model, e.dataset.readings])")
+    assert [name for name, _ in rows] == ["pixels", "linear", "conv", "unet"], rows
+    assert all(len(readings.split()) == 8 and readings.split()[-1] == "1" for _, readings in rows), rows
     first = page.eval_on_selector("#inside img", "i => i.src")
+    walk = page.eval_on_selector("#between img", "i => i.src")
     before = panel_sources(page)
     page.locator("#examples button[data-index='3']").click()
     wait_for_new_panels(page, before)
     page.wait_for_function("first => document.querySelector('#inside img').src !== first", arg=first)
+    page.wait_for_function("walk => document.querySelector('#between img').src !== walk", arg=walk)  # it follows
     page.locator("#inside-section").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "9-inside.png"), full_page=True)
     assert_no_error_toast(page)

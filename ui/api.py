@@ -1,9 +1,10 @@
-"""The API: four endpoints for gradio_client, each with inputs of its own (hidden on the page).
+"""The API: five endpoints for gradio_client, each with inputs of its own (hidden on the page).
 
     client.predict(handle_file("7.png"), "gaussian", 0.5, 0, api_name="/denoise")
     client.predict("generator", 16, 10, 0, api_name="/generate")
     client.predict("linear", ["gaussian"], 1.0, "clean", 20, 0, api_name="/train")
     client.predict([[0.1, 0.2], ...], 10, 0, api_name="/field")
+    client.predict(handle_file("7.png"), handle_file("1.png"), "conv", api_name="/interpolate")
 
 The inputs have no choices or ranges, so every value reaches the checks,
 whose messages name the valid values (README.md, "The API", shows each
@@ -19,6 +20,7 @@ import gradio as gr
 import numpy as np
 
 from dae.comparison import finite, looks_like_a_digit, to_uint8
+from dae.inside import INTERPOLATED
 from dae.kinds import NOISE_KINDS
 from dae.names import NAMES
 from dae.points import check_field
@@ -81,8 +83,23 @@ def field(points, seconds, seed):
     return field_part.picture(job.points, result), samples, result["metrics"]
 
 
+def interpolate(lab, image_a, image_b, model):
+    """Two image files and a model ("pixels", "linear", "conv", "unet") -> the 8 frames along the straight line
+    from the first digit to the second in that model's code, decoded ("pixels": a cross-fade), as an .npz
+    (`frames`, uint8 [8, 28, 28], white on black), and the classifier's reading of each frame."""
+    if model not in INTERPOLATED:
+        raise gr.Error(f"Unknown model {model!r}: use one of {', '.join(INTERPOLATED)}.")
+    a, b = read_upload(image_a), read_upload(image_b)
+    with messages():
+        frames, readings = lab.interpolate(a, b, (model,))[model]
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, frames=frames)
+    readings = [{"label": label, "confidence": round(confidence, 4)} for label, confidence in readings]
+    return save_download(buffer.getvalue(), "dae-interpolation-", ".npz"), {"model": model, "readings": readings}
+
+
 def section(page: Page) -> None:
-    """The four endpoints, each triggered by a hidden button; generate and train share their queues with the
+    """The five endpoints, each triggered by a hidden button; generate and train share their queues with the
     page's (one at a time on the server)."""
     with gr.Group(visible=False):
         denoise_inputs = [
@@ -116,6 +133,10 @@ def section(page: Page) -> None:
                         gr.Number(value=0, label="seed")]  # fmt: skip
         field_outputs = [gr.Image(label="picture", format="png"), gr.File(label="samples"), gr.JSON(label="metrics")]
         field_button = gr.Button()
+        interpolate_inputs = [gr.File(label="image_a", type="binary"), gr.File(label="image_b", type="binary"),
+                              gr.Textbox(value="conv", label="model")]  # fmt: skip
+        interpolate_outputs = [gr.File(label="frames"), gr.JSON(label="readings")]
+        interpolate_button = gr.Button()
     # a partial's own docstring is functools'; the API's page shows each endpoint's
     described = lambda fn: {"api_name": fn.__name__, "api_description": fn.__doc__}  # noqa: E731
     denoise_button.click(partial(denoise, page.lab), denoise_inputs, denoise_outputs, **described(denoise))
@@ -125,3 +146,5 @@ def section(page: Page) -> None:
                        concurrency_id="train")  # fmt: skip
     field_button.click(field, field_inputs, field_outputs, **described(field), concurrency_limit=1,
                        concurrency_id="field")  # fmt: skip
+    interpolate_button.click(partial(interpolate, page.lab), interpolate_inputs, interpolate_outputs,
+                             **described(interpolate))  # fmt: skip

@@ -1,5 +1,6 @@
 """Inside the models, a part of the page: codes, error maps, first layers, repeated denoising, the plain
-autoencoder, the U-Net's skip connections, for the digit and noise on view.
+autoencoder, the U-Net's skip connections, what the codes know (ui/codes.py), for the digit and noise on view;
+and the walk from that digit to a second one, in pixels and in each model's code.
 
     inside.section(page)                               # the accordion; it follows every comparison while open
     html = inside_html(lab.inspect(digit, "gaussian", 0.5))
@@ -22,6 +23,8 @@ from dae.inside import skip_effect  # numpy only: dae.inside imports torch insid
 from dae.names import NAMES
 from dae.samples import grid
 
+from .codes import between_html, code_maps_section
+from .compare import EXAMPLES, read_upload
 from .page import QUIET, Page, check_params, messages
 from .panels import db, png_data_url, reading_text
 
@@ -37,6 +40,9 @@ NOTE = (
     "keeps in its code, what its first layer looks for, and what happens when it denoises its own output again "
     "and again."
 )
+
+
+BETWEEN_LABEL = "From the digit on view to a second digit (an MNIST example): the path in pixels and in each code"
 
 
 def _signed_palette(steps: int = 127) -> np.ndarray:
@@ -243,8 +249,8 @@ def skip_sentence(gain_db: float, away_share: float) -> str:
     return text + f"; almost no noise ({away_share:.0%} of their changes moved pixels away from the clean digit)."
 
 
-def inside_html(inside: Inside | None, message: str = "") -> str:
-    """The whole Inside view, or `message` alone when there is nothing to show."""
+def inside_html(inside: Inside | None, message: str = "", kind: str = "gaussian") -> str:
+    """The whole Inside view (the noise of `kind` on view), or `message` alone when there is nothing to show."""
     if inside is None:
         return f'<p class="inside-empty">{message}</p>'
     sections = [
@@ -252,6 +258,7 @@ def inside_html(inside: Inside | None, message: str = "") -> str:
         plain_section(inside),
         skips_section(inside),
         codes_section(inside),
+        code_maps_section(inside.code_maps, kind),
         first_layer_section(inside),
         repeats_section(inside),
     ]
@@ -266,7 +273,20 @@ def inside_view(lab, digit: np.ndarray | None, kind, strength, seed, is_open: bo
     if digit is None:
         return inside_html(None, "Draw or pick a digit to look inside the models.")
     with messages():
-        return inside_html(lab.inspect(digit, kind, strength, seed))
+        return inside_html(lab.inspect(digit, kind, strength, seed), kind=kind)
+
+
+def between_view(lab, digit: np.ndarray | None, other, is_open: bool):
+    """The walk from the digit on view to example `other` (its index), while the Inside view is open."""
+    if not is_open:
+        return gr.skip()
+    if other in (None, ""):
+        return between_html({})
+    if digit is None:
+        return '<p class="inside-empty">Draw or pick a digit to walk from it to another.</p>'
+    index = int(other)
+    with messages():
+        return between_html(lab.interpolate(digit, read_upload(EXAMPLES[index])), f"example {index}")
 
 
 def section(page: Page) -> None:
@@ -274,9 +294,14 @@ def section(page: Page) -> None:
     with gr.Accordion("Inside the models", open=False, elem_id="inside-section") as accordion:
         gr.Markdown(NOTE, elem_id="inside-note")
         view = gr.HTML(inside_html(None, "Opening…"), elem_id="inside")
+        other = gr.Radio([(str(i), str(i)) for i in range(len(EXAMPLES))], label=BETWEEN_LABEL, elem_id="between-pick")
+        between = gr.HTML(between_html({}), elem_id="between")
     is_open = gr.State(False)
     inputs, follow = [page.digit, *page.settings, is_open], partial(inside_view, page.lab)
+    walk, walk_inputs = partial(between_view, page.lab), [page.digit, other, is_open]
     # after the panels, never delaying them
-    page.panels.change(follow, inputs, view, **QUIET)
-    accordion.expand(lambda: True, None, is_open, **QUIET).then(follow, inputs, view, **QUIET)
+    page.panels.change(follow, inputs, view, **QUIET).then(walk, walk_inputs, between, **QUIET)
+    other.input(walk, walk_inputs, between, **QUIET)
+    opened = accordion.expand(lambda: True, None, is_open, **QUIET)
+    opened.then(follow, inputs, view, **QUIET).then(walk, walk_inputs, between, **QUIET)
     accordion.collapse(lambda: False, None, is_open, **QUIET)
