@@ -43,7 +43,7 @@ LAB = start_lab(CHECKPOINTS, slots=CONCURRENCY, threads=int(os.environ.get("DAE_
 
 import gradio as gr  # noqa: E402
 
-from server.sessions import lazy_session_configs  # noqa: E402
+from server.sessions import forget_finished_sessions, lazy_session_configs  # noqa: E402
 from ui import api, compare, field, generate, inside, train  # noqa: E402
 from ui.generate import GENERATE_CSS  # noqa: E402
 from ui.page import Page  # noqa: E402
@@ -85,6 +85,7 @@ def build(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
 
 
 lazy_session_configs()  # an API call without a session no longer builds the whole page's config (server/sessions.py)
+forget_finished_sessions()  # nor is its session kept once it has answered; a closed tab's goes an hour after
 demo = build()
 demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
 try:

@@ -51,7 +51,7 @@ class Inside:
 class CodeMapView:
     """One model's map of codes (dae.probe.CodeMap) with the digit on view placed on it: numpy only, for the page."""
 
-    points: np.ndarray  # [N, 2] float32: test digits' codes on the map's plane
+    points: np.ndarray  # [N, 2] (float16 will do): test digits' codes on the map's plane
     labels: np.ndarray  # [N]: their classes
     clean: tuple[float, float]  # the clean digit's code on the plane
     noisy: tuple[float, float]  # its corrupted version's

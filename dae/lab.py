@@ -32,7 +32,7 @@ from .live import TrainingError, load_model_zip
 from .metrics import psnr, ssim
 from .noise import check_noise, corrupt
 from .novelty import DRAWS, Novelty, distance, energy, noised
-from .probe import CodeMap, codes_of, interpolate, load_maps
+from .probe import CodeMap, interpolate, load_maps
 from .samples import DEFAULT_STEPS, Generation, check_generation
 from .training import bf16_available
 
@@ -124,6 +124,19 @@ class DenoisingLab:
         self.code_maps = code_maps or {}
         # whose codes the maps and the interpolations read: None reads the pixels themselves
         self._coders = {"pixels": None, "linear": linear, "plain": self.plain, "conv": conv, "unet": self.unet}
+        # the maps' encoders: the fast forms where there are some (the U-Net's bottleneck alone, fused)
+        self._encoders = {"pixels": lambda x: x, "linear": self.linear.encode, "conv": self._conv_encode}
+        if plain is not None:
+            self._encoders["plain"] = self.plain.encode
+        if unet is not None:
+            bottleneck = fast(_Bottleneck(self.unet), batches=(1,))
+            self._encoders["unet"] = lambda x: bottleneck(self._fast_input(x))
+        self._placed = Recent(CURVE_CACHE_SIZE)  # digit -> its clean code's place on each map
+        # each map's digits as the page draws them: 5 KB each in every Inside view, where float32 and int64 took 16
+        self._clouds = {
+            name: (one.points.astype(np.float16), one.labels.astype(np.uint8)) for name, one in self.code_maps.items()
+        }
+        self._walks = Recent(RECENT_OUTPUTS)  # (digit, other digit, models) -> the paths between them
 
     @classmethod
     def from_checkpoints(cls, folder: str | Path = "checkpoints") -> DenoisingLab:
@@ -306,19 +319,31 @@ class DenoisingLab:
             pool=self._pool,
             first=done,  # the models' outputs, when the comparison of this input is recent: not computed again
         )
-        inside.code_maps = self._place_on_maps(torch.cat([clean, noisy]))
+        inside.code_maps = self._place_on_maps(clean, noisy)
         return inside
 
-    def _place_on_maps(self, pair: torch.Tensor) -> dict[str, CodeMapView]:
-        """The clean digit and its noisy version [2,1,28,28] on each model's map of codes (dae.probe)."""
-        views = {}
+    def _place_on_maps(self, clean: torch.Tensor, noisy: torch.Tensor) -> dict[str, CodeMapView]:
+        """The clean digit and its noisy version on each model's map of codes (dae.probe). The clean digit's places
+        are kept per digit, so a new noise costs the noisy codes only."""
+        key = clean.numpy().tobytes()
+        if (at_clean := self._placed.get(key)) is None:
+            at_clean = self._places(clean)
+            self._placed.put(key, at_clean)
+        at_noisy = self._places(noisy)
+        return {
+            name: CodeMapView(*self._clouds[name], at_clean[name][0], at_noisy[name][0],
+                              (at_clean[name][1], at_noisy[name][1]), one.accuracy)
+            for name, one in self.code_maps.items() if name in at_noisy
+        }  # fmt: skip
+
+    def _places(self, image: torch.Tensor) -> dict[str, tuple[tuple[float, float], int]]:
+        """Where the code of `image` [1,1,28,28] lies on each model's map, and its probe's class for it."""
+        places = {}
         for name, one in self.code_maps.items():
-            if not self._can_code(name):
-                continue
-            codes = codes_of(self._coders[name], pair)
-            (clean, noisy), reads = one.place(codes), one.probe.predict(codes).tolist()
-            views[name] = CodeMapView(one.points, one.labels, tuple(clean), tuple(noisy), tuple(reads), one.accuracy)
-        return views
+            if self._encoders.get(name) is not None:
+                code = self._encoders[name](image).flatten(1).float()
+                places[name] = (tuple(one.place(code)[0]), int(one.probe.predict(code)[0]))
+        return places
 
     def _can_code(self, name: str) -> bool:
         """Whether this lab has `name`'s codes: "pixels" always, a model when it was given one."""
@@ -331,11 +356,21 @@ class DenoisingLab:
         unknown = [name for name in models if name not in INTERPOLATED]
         if unknown:
             raise ValueError(f"cannot interpolate in {unknown[0]!r}; valid models: {', '.join(INTERPOLATED)}")
-        a, b = (torch.as_tensor(np.asarray(x, dtype=np.float32)).reshape(1, 1, 28, 28) for x in (a, b))
-        frames = {name: interpolate(self._coders[name], a, b) for name in models if self._can_code(name)}
+        a, b = (np.asarray(x, dtype=np.float32).reshape(1, 1, 28, 28) for x in (a, b))
+        key = (a.tobytes(), b.tobytes(), tuple(models))
+        if (walked := self._walks.get(key)) is not None:  # the same two digits: a new noise does not change it
+            return walked
+        a, b = torch.from_numpy(a), torch.from_numpy(b)
+        shown = [name for name in models if self._can_code(name)]
+        # the U-Net's path, the longest, on the second thread when there is one
+        pooled = self._pool.submit(interpolate, self.unet, a, b) if self._pool and "unet" in shown else None
+        frames = {name: pooled.result() if name == "unet" and pooled else interpolate(self._coders[name], a, b)
+                  for name in shown}  # fmt: skip
         readings = self._read(torch.cat(list(frames.values()))) if frames else []
-        return {name: (to_uint8(x[:, 0].numpy()), readings[i * len(x) : (i + 1) * len(x)])
-                for i, (name, x) in enumerate(frames.items())}  # fmt: skip
+        walked = {name: (to_uint8(x[:, 0].numpy()), readings[i * len(x) : (i + 1) * len(x)])
+                  for i, (name, x) in enumerate(frames.items())}  # fmt: skip
+        self._walks.put(key, walked)
+        return walked
 
     def _read(self, images: torch.Tensor) -> list[tuple[int, float]]:
         """The classifier's readings of [N,1,28,28], in its fast form (none without a classifier)."""
@@ -374,6 +409,17 @@ class DenoisingLab:
     def _corrupt(clean: torch.Tensor, kind: str, strengths: list[float], seed: int) -> torch.Tensor:
         # the same seed at every strength: one noise field, scaled, so a curve over strengths is smooth
         return torch.cat([corrupt(clean, kind, s, generator=torch.Generator().manual_seed(seed)) for s in strengths])
+
+
+class _Bottleneck(nn.Module):
+    """A U-Net's encoder alone, as a module to trace: its forward is `unet.encode`."""
+
+    def __init__(self, unet: nn.Module):
+        super().__init__()
+        self.unet = unet
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.unet.encode(x)
 
 
 def inference_form(model: nn.Module, *, dtype: torch.dtype = torch.float32) -> nn.Module:

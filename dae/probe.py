@@ -131,7 +131,7 @@ class CodeMap:
 
     def place(self, codes: Tensor) -> np.ndarray:
         """[N, D] codes -> [N, 2] points on the plane."""
-        return (codes.double().numpy() - self.mean) @ self.axes.T
+        return (codes.detach().double().numpy() - self.mean) @ self.axes.T
 
     def arrays(self, name: str) -> dict[str, np.ndarray]:
         arrays = {"mean": self.mean, "axes": self.axes, "points": self.points, "labels": self.labels,

@@ -388,6 +388,11 @@ def novelty_table(rows: list[dict]) -> str:
 PROBED = {"pixels": None, "linear": "linear", "plain": "linear_plain", "conv": "conv", "unet": "unet"}
 PROBE_ROWS = {"pixels": "pixels", **{name: NAMES[name].row for name in PROBED if name != "pixels"}}
 MAP_DIGITS = 1000  # test digits on each map of the Inside view
+PROBE_NOTE = (
+    "Linear probes on each model's code (100 labelled digits per class, seeds 0 to 2), trained on clean codes "
+    "and on noisy ones, tested on every kind at 0.5: [probe.md](probe.md), made by `--probe-only`, which also "
+    "writes the maps the Inside view draws (checkpoints/code_maps.npz)."
+)
 
 
 def probe_results(checkpoints: Path, data_dir, limit: int | None, seed: int) -> dict:
@@ -514,6 +519,7 @@ def main() -> None:
         f"\n\nSSIM:\n\n{format_table(subset_results, 'ssim')}\n\n"
         f"Classifier accuracy:\n\n{format_table(subset_results, 'accuracy')}\n\n"
         f"## Against the goals (all {len(images)} images)\n\n" + "\n".join(f"- {line}" for line in goal_lines) + "\n\n"
+        f"## What the code knows\n\n{PROBE_NOTE}\n\n"
         f"## Figures\n\nPSNR against strength ({curve_images} images per point):\n\n"
         "![PSNR against strength](psnr_vs_strength.png)\n\n"
         f"The classifier's accuracy against strength, one panel per kind ({curve_images} images per point):\n\n"

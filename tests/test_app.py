@@ -465,6 +465,42 @@ def test_the_session_patch_says_in_the_log_when_it_does_not_apply(monkeypatch, c
     assert f"Gradio {gr.__version__}" in caplog.text and "6.31" in caplog.text
 
 
+def test_a_plain_http_call_leaves_no_session_behind_and_a_client_keeps_its_own(
+    app_module, client, server_url, digits, tmp_path
+):
+    """server/sessions.py: each plain-HTTP call without a session hash gets a session no later call can reach;
+    it is dropped when the call has answered. A client's session (gradio_client sends its hash) is kept."""
+    from gradio_http import call, file_data, upload
+
+    from server.sessions import ORIGINAL_FORGET
+
+    assert type(app_module.demo._queue).push is not ORIGINAL_FORGET["push"]  # applied with this Gradio (6.31)
+    sessions = app_module.demo.state_holder.session_data
+    client.predict(handle_file(digit_png(tmp_path, digits[0])), "gaussian", 0.5, 1, api_name="/denoise")
+    before = set(sessions)
+    path = upload(server_url, digit_png(tmp_path, digits[1]))
+    for seed in range(5):
+        outputs = call(server_url, "denoise", [file_data(path), "masking", 0.5, seed])
+        assert outputs[4]["seed"] == seed  # each answered in full
+    deadline = time.monotonic() + 5  # the last is dropped just after its answer has gone out
+    while not set(sessions) <= before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert set(sessions) <= before and client.session_hash in sessions
+
+
+def test_a_closed_tab_is_forgotten_once_its_reconnection_time_has_passed(app_module, monkeypatch):
+    holder = app_module.demo.state_holder
+    session = holder["a-closed-tab"]  # a tab's session, as its first event makes it
+    holder["an-open-tab"]
+    session.is_closed = True  # what Gradio's heartbeat route does when the tab's connection ends
+    holder.delete_all_expired_state()
+    assert "a-closed-tab" in holder.session_data  # kept for Gradio's reconnection time (an hour)
+    monkeypatch.setattr(type(session), "STATE_TTL_WHEN_CLOSED", -1, raising=False)
+    monkeypatch.setattr(session, "STATE_TTL_WHEN_CLOSED", -1)
+    holder.delete_all_expired_state()
+    assert "a-closed-tab" not in holder.session_data and "an-open-tab" in holder.session_data
+
+
 def test_field_through_gradio_client(client):
     from dae.points import make_points
 
@@ -511,7 +547,8 @@ def test_interpolate_through_gradio_client(client, digits, tmp_path):
         assert len(labels) == 8 and labels[0] == 7 and labels[-1] == 2, labels
         paths[model] = frames
     # the cross-fade's middle is the mean of its ends; the conv code's path is not a cross-fade
-    middle = (paths["pixels"][0].astype(float) * 4 + paths["pixels"][-1] * 3) / 7
+    ends = paths["pixels"][[0, -1]].astype(float)
+    middle = (ends[0] * 4 + ends[1] * 3) / 7
     assert np.abs(paths["pixels"][3] - middle).max() <= 1
     assert np.abs(paths["conv"][3].astype(float) - paths["pixels"][3]).mean() > 3
     with pytest.raises(Exception) as error:

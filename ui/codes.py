@@ -78,8 +78,9 @@ def _cloud(points: bytes, labels: bytes) -> tuple[str, str]:
 
 def code_map_svg(view: CodeMapView, title: str) -> str:
     """One map: the cloud of digits, the class digits, and the arrow from the clean code to the noisy one."""
-    url, names = _cloud(np.ascontiguousarray(view.points, np.float32).tobytes(), view.labels.astype(np.int64).tobytes())
-    low, high = _frame(view.points)
+    points = np.ascontiguousarray(view.points, np.float32)
+    url, names = _cloud(points.tobytes(), view.labels.astype(np.int64).tobytes())
+    low, high = _frame(points)
     (cx, cy), (nx, ny) = _to_frame(np.array([view.clean, view.noisy]), low, high) * 100
     clean, noisy = view.reads
     label = (
