@@ -174,7 +174,7 @@ buffer = io.BytesIO(); Image.fromarray(layer).save(buffer, format="PNG")
 compare.from_sketch(app.LAB, "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), "masking", 0.3, 1)
 with open("examples/3.png", "rb") as file:
     api.denoise(app.LAB, file.read(), "block", 0.2, 0)
-inside.inside_view(app.LAB, digit, "gaussian", 0.5, 0, True)  # the Inside view, drawn from the models' process
+inside.inside_view(app.LAB, digit, "gaussian", 0.5, 0, "1", True)  # the Inside view and the walk
 metrics, path = api.train("linear", ["gaussian"], 1.0, "clean", 1, 0)  # live training, in its own process
 compare.view(app.LAB, digit, "gaussian", 0.5, 0, path)  # the trained model as a fifth panel
 print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch'))

@@ -265,25 +265,22 @@ def inside_html(inside: Inside | None, message: str = "", kind: str = "gaussian"
     return f'<div class="inside-grid">{"".join(sections)}</div>'
 
 
-def inside_view(lab, digit: np.ndarray | None, kind, strength, seed, is_open: bool):
-    """The Inside view for the digit and noise on view, computed only while its section is open."""
+def inside_view(lab, digit: np.ndarray | None, kind, strength, seed, other, is_open: bool):
+    """The Inside view for the digit and noise on view, and the walk from that digit to example `other` (an index,
+    or none): computed only while the section is open."""
     if not is_open:
-        return gr.skip()
+        return gr.skip(), gr.skip()
     kind, strength, seed = check_params(kind, strength, seed)
     if digit is None:
-        return inside_html(None, "Draw or pick a digit to look inside the models.")
+        return inside_html(None, "Draw or pick a digit to look inside the models."), between_html({})
     with messages():
-        return inside_html(lab.inspect(digit, kind, strength, seed), kind=kind)
+        return inside_html(lab.inspect(digit, kind, strength, seed), kind=kind), walk(lab, digit, other)
 
 
-def between_view(lab, digit: np.ndarray | None, other, is_open: bool):
-    """The walk from the digit on view to example `other` (its index), while the Inside view is open."""
-    if not is_open:
-        return gr.skip()
-    if other in (None, ""):
+def walk(lab, digit: np.ndarray | None, other) -> str:
+    """The walk from the digit on view to example `other` (its index; none: a prompt to pick one)."""
+    if other in (None, "") or digit is None:
         return between_html({})
-    if digit is None:
-        return '<p class="inside-empty">Draw or pick a digit to walk from it to another.</p>'
     index = int(other)
     with messages():
         return between_html(lab.interpolate(digit, read_upload(EXAMPLES[index])), f"example {index}")
@@ -297,11 +294,9 @@ def section(page: Page) -> None:
         other = gr.Radio([(str(i), str(i)) for i in range(len(EXAMPLES))], label=BETWEEN_LABEL, elem_id="between-pick")
         between = gr.HTML(between_html({}), elem_id="between")
     is_open = gr.State(False)
-    inputs, follow = [page.digit, *page.settings, is_open], partial(inside_view, page.lab)
-    walk, walk_inputs = partial(between_view, page.lab), [page.digit, other, is_open]
-    # after the panels, never delaying them
-    page.panels.change(follow, inputs, view, **QUIET).then(walk, walk_inputs, between, **QUIET)
-    other.input(walk, walk_inputs, between, **QUIET)
-    opened = accordion.expand(lambda: True, None, is_open, **QUIET)
-    opened.then(follow, inputs, view, **QUIET).then(walk, walk_inputs, between, **QUIET)
+    inputs, follow = [page.digit, *page.settings, other, is_open], partial(inside_view, page.lab)
+    # after the panels, never delaying them: one event for the view and the walk, none of their work while closed
+    page.panels.change(follow, inputs, [view, between], **QUIET)
+    other.input(partial(walk, page.lab), [page.digit, other], between, **QUIET)
+    accordion.expand(lambda: True, None, is_open, **QUIET).then(follow, inputs, [view, between], **QUIET)
     accordion.collapse(lambda: False, None, is_open, **QUIET)
