@@ -582,6 +582,8 @@ def test_axe_finds_no_wcag_violation_in_any_state(browser, server_url, size):
     for part in ("Inside the models", "What a denoiser learns", "Generate: a denoiser", "Train your own autoencoder"):
         page.get_by_text(part).first.click()
     page.wait_for_selector("#inside img")
+    page.locator("#between-pick label", has_text="3").first.click()  # the walk to a second digit, and its maps
+    page.wait_for_selector("#between .between-row")
     found["every section open"] = axe_violations(page)
     page.locator("#generate-start").click()
     page.wait_for_function("document.querySelectorAll('#generate-samples figure img').length === 16", timeout=60_000)
