@@ -127,8 +127,8 @@ async def _process_events(self, events, *args, **kwargs):
         for event in events:
             if event.session_hash in _ONE_CALL:
                 _ONE_CALL.discard(event.session_hash)
+                # its message queue and pending-event entry stay: the call's stream may still be reading them
                 forget(self.blocks.state_holder, event.session_hash)
-                self.pending_event_ids_session.pop(event.session_hash, None)
 
 
 def _set_closed(self, closed: bool) -> None:
