@@ -122,8 +122,8 @@ class DenoisingLab:
         self.novelty = novelty if classifier is not None else None
         self._moved = Recent(CURVE_CACHE_SIZE)  # digit -> the distance the linear DAE moves it (dae.novelty)
         self.code_maps = code_maps or {}
-        # whose codes the maps and the interpolations read: None reads the pixels themselves
-        self._coders = {"pixels": None, "linear": linear, "plain": self.plain, "conv": conv, "unet": self.unet}
+        # whose codes the interpolations decode: None is the line in pixels
+        self._coders = {"pixels": None, "linear": linear, "conv": conv, "unet": self.unet}
         # the maps' encoders: the fast forms where there are some; the U-Net's bottleneck alone with its BatchNorms
         # folded (2.4 ms an image here, 3.2 as trained; fused, 1.6 ms but 0.8 s more at start: docs/serving.md)
         self._encoders = {"pixels": lambda x: x, "linear": self.linear.encode, "conv": self._conv_encode}

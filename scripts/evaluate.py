@@ -395,8 +395,9 @@ PROBE_NOTE = (
 )
 
 
-def probe_results(checkpoints: Path, data_dir, limit: int | None, seed: int) -> dict:
-    """Each model's probe accuracies (dae.probe.evaluate_probes), and writes the maps to code_maps.npz."""
+def probe_results(checkpoints: Path, data_dir, limit: int | None, seed: int) -> tuple[dict, int]:
+    """Each model's probe accuracies (dae.probe.evaluate_probes) and the number of test digits; writes the maps
+    to code_maps.npz."""
     from dae.probe import CodeMap, codes_of, evaluate_probes, save_maps
 
     train = load_dataset("mnist", train=True, root=data_dir)
@@ -412,7 +413,7 @@ def probe_results(checkpoints: Path, data_dir, limit: int | None, seed: int) -> 
         maps[name] = CodeMap.fit(codes, test[1][:MAP_DIGITS], probe, means)
         print(f"  {name}: clean {means['clean']:.1%} ({time.perf_counter() - tick:.0f} s)", flush=True)
     save_maps(maps, checkpoints / "code_maps.npz")
-    return results
+    return results, len(test[0])
 
 
 def probe_table(results: dict, which: str) -> str:
@@ -457,10 +458,8 @@ def main() -> None:
         print(table)
         return
     if args.probe_only:
-        results = probe_results(Path(args.checkpoints), args.data_dir, args.limit, args.seed)
-        write_probe_report(
-            results, out, len(load_dataset("mnist", train=False, root=args.data_dir)[0][: args.limit]), args.seed
-        )
+        results, images = probe_results(Path(args.checkpoints), args.data_dir, args.limit, args.seed)
+        write_probe_report(results, out, images, args.seed)
         print((out / "probe.md").read_text())
         return
     images, labels = load_dataset(args.dataset, train=False, root=args.data_dir, download=args.download)
