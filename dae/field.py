@@ -4,6 +4,7 @@
     model = train_field(points, seconds=10, seed=0)       # a FieldDenoiser, through the one training loop
     arrows = field(model, GRID, sigma=0.1)                # r(x) − x on a grid: [n, 2]
     samples = ode_sample(model, 2000, seed=0).samples     # the probability-flow ODE, Heun steps (EDM)
+    better = stochastic_sample(model, 2000, seed=0).samples  # the same, with fresh noise before each step (EDM)
     stuck = langevin(model, 2000, sigma=0.05, seed=0)     # plain Langevin at one noise level
 
 Why it teaches: a denoiser trained at noise level σ learns r(x) ≈ E[clean | x],
@@ -37,6 +38,10 @@ from .models import Configured
 SIGMA_MIN, SIGMA_MAX, RHO = 0.005, 3.0, 7.0
 P_MEAN, P_STD = -1.5, 1.5  # training draws ln σ ~ N(P_MEAN, P_STD²)
 STEPS = 32  # Heun steps of the ODE sampler (63 evaluations)
+# EDM's stochastic sampler: the most churn EDM allows, at every level, over 64 steps. After 10 s of training its
+# samples were closer to the data than the ODE's on every set tried, and 32 steps were too coarse for it
+# (docs/experiments.md, 2026-12-06 evening)
+CHURN, CHURN_STEPS = math.sqrt(2) - 1, 64
 KEPT = 8  # trajectories kept for the page's animation
 SAMPLES = 2000  # points each sampler draws
 BATCH = 512  # points a training step: of 128, 256, 512 and 2,048, the best samples from 10 s (docs/experiments.md)
@@ -125,15 +130,23 @@ class Samples:
 
 
 @torch.no_grad()
-def ode_sample(model: FieldDenoiser, n: int = 2000, steps: int = STEPS, seed: int = 0) -> Samples:
-    """n points by EDM's deterministic sampler, the generator's (dae.generation.probability_flow), over STEPS
-    levels from Gaussian noise of std SIGMA_MAX."""
+def ode_sample(model: FieldDenoiser, n: int = 2000, steps: int = STEPS, seed: int = 0, churn: float = 0.0) -> Samples:
+    """n points by EDM's sampler, the generator's (dae.generation.probability_flow), over `steps` levels from
+    Gaussian noise of std SIGMA_MAX: the deterministic probability-flow ODE, or with `churn` > 0 the stochastic
+    sampler, which adds fresh noise before every step."""
     model.eval()
     levels = karras_sigmas(steps, SIGMA_MIN, SIGMA_MAX, RHO)
-    x = torch.randn(n, 2, generator=torch.Generator().manual_seed(seed)) * levels[0]
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 2, generator=generator) * levels[0]
     paths = [x[:KEPT].clone()]
-    x = probability_flow(model, x, levels, lambda state, _: paths.append(state[:KEPT].clone()))
+    x = probability_flow(model, x, levels, lambda state, _: paths.append(state[:KEPT].clone()), churn, generator)
     return Samples(x, torch.stack(paths))
+
+
+def stochastic_sample(model: FieldDenoiser, n: int = 2000, seed: int = 0) -> Samples:
+    """n points by EDM's stochastic sampler (Karras et al. 2022, Algorithm 2) at CHURN over CHURN_STEPS levels:
+    what the API's /field returns."""
+    return ode_sample(model, n, CHURN_STEPS, seed, churn=CHURN)
 
 
 @torch.no_grad()
@@ -211,15 +224,51 @@ def run_field(request, should_stop=lambda: False, every: float = 0.5):
 
 
 def result(model: FieldDenoiser, points: Tensor, request, run: dict, curve: list) -> dict:
-    """What a finished field training gives the page and the API: the field, the samples of both samplers (the
-    ODE's 2,000, and Langevin's at every LANGEVIN_EVERY-th level), the first ODE trajectories, and the metrics."""
-    from .points import energy_distance, heavy_share, make_points, mean_distance, pack
+    """What a finished field training gives the page and the API: the field, the samples of the three samplers
+    (EDM's stochastic one and the ODE, 2,000 each, and Langevin's at every LANGEVIN_EVERY-th level), the first ODE
+    trajectories, and the metrics. The API's samples are the stochastic sampler's."""
+    from .points import energy_distance, heavy_share, pack
 
+    edm = stochastic_sample(model, SAMPLES, seed=request.seed).samples.numpy()
     ode = ode_sample(model, SAMPLES, seed=request.seed)
     chains = {i: langevin(model, SAMPLES, LEVELS[i], seed=request.seed) for i in range(0, len(LEVELS), LANGEVIN_EVERY)}
     data = points.numpy()
-    # the floor: the same distance for SAMPLES points of the data itself, a mean over FLOOR_DRAWS draws (one draw
-    # alone varies by half its size)
+    fresh, within, floor = _scored_against(request, data)
+    metrics = {
+        "seconds": round(run["seconds"], 2),
+        "steps": run["steps"],
+        "energy_distance": energy_distance(edm, fresh, within),
+        "ode_energy_distance": energy_distance(ode.samples.numpy(), fresh, within),
+        "floor": floor,
+        "langevin_energy_distance": {
+            str(LEVELS[i]): energy_distance(c.numpy(), fresh, within) for i, c in chains.items()
+        },
+        "points": len(points),
+        "scored_against": "fresh points of the set" if request.set_name else "the given points",
+    }
+    if request.set_name == "gaussians":
+        metrics.update(heavy_share_samples=heavy_share(edm), heavy_share_ode=heavy_share(ode.samples.numpy()),
+                       heavy_share_data=heavy_share(data))  # fmt: skip
+    return {
+        **GEOMETRY,
+        "curve": curve,
+        "field": arrows(model),
+        "edm": pack(edm),
+        "ode": pack(ode.samples.numpy()),
+        "paths": pack(ode.paths.numpy()),
+        "langevin": {str(i): pack(c.numpy()) for i, c in chains.items()},
+        "metrics": metrics,
+        "samples": edm,  # for the API's .npz; the page does not get these two
+        "ode_samples": ode.samples.numpy(),
+    }
+
+
+def _scored_against(request, data: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """What the samples are scored against: (the points, their mean distance within, the floor). The floor is the
+    same distance for SAMPLES points of the data itself, a mean over FLOOR_DRAWS draws (one draw alone varies by
+    half its size)."""
+    from .points import energy_distance, make_points, mean_distance
+
     if request.set_name:  # fresh points of the same set
         fresh = make_points(request.set_name, FRESH, seed=request.seed + 1)
         draws = [make_points(request.set_name, SAMPLES, seed=request.seed + 2 + k) for k in range(FLOOR_DRAWS)]
@@ -227,26 +276,4 @@ def result(model: FieldDenoiser, points: Tensor, request, run: dict, curve: list
         fresh, rng = data, np.random.default_rng(request.seed)
         draws = [data[rng.integers(len(data), size=SAMPLES)] for _ in range(FLOOR_DRAWS)]
     within = mean_distance(fresh, fresh)
-    langevin_distances = {str(LEVELS[i]): energy_distance(c.numpy(), fresh, within) for i, c in chains.items()}
-    samples = ode.samples.numpy()
-    metrics = {
-        "seconds": round(run["seconds"], 2),
-        "steps": run["steps"],
-        "energy_distance": energy_distance(samples, fresh, within),
-        "floor": float(np.mean([energy_distance(draw, fresh, within) for draw in draws])),
-        "langevin_energy_distance": langevin_distances,
-        "points": len(points),
-        "scored_against": "fresh points of the set" if request.set_name else "the given points",
-    }
-    if request.set_name == "gaussians":
-        metrics.update(heavy_share_samples=heavy_share(samples), heavy_share_data=heavy_share(data))
-    return {
-        **GEOMETRY,
-        "curve": curve,
-        "field": arrows(model),
-        "ode": pack(samples),
-        "paths": pack(ode.paths.numpy()),
-        "langevin": {str(i): pack(c.numpy()) for i, c in chains.items()},
-        "metrics": metrics,
-        "samples": samples,  # for the API's .npz; the page does not get it
-    }
+    return fresh, within, float(np.mean([energy_distance(draw, fresh, within) for draw in draws]))

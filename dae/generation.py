@@ -155,13 +155,26 @@ def guided(model: DigitGenerator, digits: Tensor | None, guidance: float) -> Cal
 
 
 def probability_flow(
-    denoise: Callable[[Tensor, Tensor], Tensor], x: Tensor, sigmas: Tensor, after_step: Callable[[Tensor, Tensor], None]
+    denoise: Callable[[Tensor, Tensor], Tensor],
+    x: Tensor,
+    sigmas: Tensor,
+    after_step: Callable[[Tensor, Tensor], None],
+    churn: float = 0.0,
+    generator: torch.Generator | None = None,
 ) -> Tensor:
-    """EDM's deterministic sampler (Karras et al. 2022, Algorithm 1): Heun's method on the probability-flow ODE
-    dx/dσ = (x − D(x; σ)) / σ from x at sigmas[0] down the levels `sigmas` (the last one 0); after_step(x, σ) sees
-    each state. The generator's sampler and the 2-D field's (dae.field) are this one."""
+    """EDM's sampler (Karras et al. 2022): Heun's method on the probability-flow ODE dx/dσ = (x − D(x; σ)) / σ
+    from x at sigmas[0] down the levels `sigmas` (the last one 0); after_step(x, σ) sees each state. The
+    generator's sampler and the 2-D field's (dae.field) are this one.
+
+    churn: 0 is the deterministic ODE (Algorithm 1). γ > 0 is the stochastic sampler (Algorithm 2, S_churn at every
+    level): each step first adds fresh noise that raises σ to σ(1 + γ), then follows the ODE down, so errors of an
+    imperfect D are washed out instead of carried along; γ ≤ √2 − 1, where the added noise equals the noise there."""
     n = x.shape[0]
     for sigma, after in zip(sigmas[:-1], sigmas[1:], strict=True):
+        if churn > 0:
+            raised = sigma * (1 + churn)
+            x = x + (raised**2 - sigma**2).sqrt() * torch.randn(x.shape, generator=generator).to(x.device)
+            sigma = raised
         slope = (x - denoise(x, sigma.expand(n))) / sigma
         moved = x + (after - sigma) * slope
         if after > 0:  # Heun: average the slope here and at the point the Euler step reaches

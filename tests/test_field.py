@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from dae.field import FieldDenoiser, Points, field, langevin, ode_sample, train_field
+from dae.field import CHURN, FieldDenoiser, Points, field, langevin, ode_sample, stochastic_sample, train_field
+from dae.generation import karras_sigmas, probability_flow
 from dae.points import (
     HEAVY_SHARE,
     SETS,
@@ -130,3 +131,19 @@ def test_the_samplers_draw_near_the_ring_and_repeat_with_their_seed(ring_model):
     assert ((radius - 0.6).abs() < 0.1).float().mean() > 0.9  # on the ring, not in the noise they start from
     stuck = langevin(ring_model, 300, sigma=0.05, steps=50, seed=0)
     assert stuck.shape == (300, 2) and torch.isfinite(stuck).all()
+    edm = stochastic_sample(ring_model, 500, seed=1).samples
+    assert torch.equal(edm, stochastic_sample(ring_model, 500, seed=1).samples)
+    assert not torch.allclose(edm, samples.samples)  # its own noise, not the ODE's path
+    assert ((edm.norm(dim=1) - 0.6).abs() < 0.1).float().mean() > 0.9
+
+
+@pytest.mark.parametrize("churn", [0.0, CHURN])
+def test_edm_sampler_with_the_exact_denoiser_of_gaussian_data_draws_that_gaussian(churn):
+    # data N(0, s²): the best denoiser is D(x; σ) = x·s²/(s² + σ²), so either sampler must end with std s
+    s = 0.3
+    exact = lambda x, sigma: x * s**2 / (s**2 + sigma[:, None] ** 2)  # noqa: E731
+    levels = karras_sigmas(64, 0.005, 3.0, 7.0)
+    generator = torch.Generator().manual_seed(0)
+    start = torch.randn(20_000, 2, generator=generator) * levels[0]
+    drawn = probability_flow(exact, start, levels, lambda *_: None, churn, generator)
+    assert drawn.std(0).sub(s).abs().max() < 0.02 and drawn.mean(0).abs().max() < 0.02

@@ -72,13 +72,13 @@ def train(architecture, kinds, max_strength, target, seconds, seed) -> tuple[dic
 def field(points, seconds, seed):
     """Points ([[x, y], ...], 50 to 10,000 pairs in [-1, 1]), a training budget in seconds (1 to 30) and a seed ->
     a picture of the learnt field over the points and the samples, the samples (an .npz: `samples`, float32
-    [2000, 2], by the probability-flow ODE) and the metrics (seconds, steps, the samples' energy distance to
-    the points, its floor, ...)."""
+    [2000, 2], by EDM's stochastic sampler, and `ode_samples`, by the probability-flow ODE alone) and the metrics
+    (seconds, steps, the samples' energy distance to the points, its floor, the ODE's, ...)."""
     with messages():
         job = check_field(points, seconds, seed)
     result = field_part.train_to_end(job)
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, samples=result["samples"].astype(np.float32))
+    np.savez_compressed(buffer, samples=result["samples"].astype(np.float32), ode_samples=result["ode_samples"])
     samples = save_download(buffer.getvalue(), "dae-field-", ".npz")
     return field_part.picture(job.points, result), samples, result["metrics"]
 

@@ -2,7 +2,7 @@
 //
 // The component's value is a JSON string. The page sets it when the visitor draws ({"points": [[x, y], ...],
 // "set": ""}); the server sets it with a built-in set or a training's snapshot, which adds the field r(x) - x at
-// every σ of `levels` over a side x side grid, and at the end the samples of both samplers and a few ODE
+// every σ of `levels` over a side x side grid, and at the end the samples of the samplers and a few ODE
 // trajectories (dae/field.py; arrays packed as base64 int16 thousandths, dae.points.pack). Everything the
 // visitor then changes here (σ, what is shown) redraws from that value, with no trip to the server.
 const MAX_POINTS = 10000;
@@ -39,6 +39,7 @@ function read() {
     points: value.points || [],
     fieldData: unpack(value.field),
     ode: unpack(value.ode),
+    edm: unpack(value.edm),
     pathsText: value.paths,
     paths: unpack(value.paths),
     langevin: Object.fromEntries(Object.entries(value.langevin || {}).map(([k, v]) => [Number(k), unpack(v)])),
@@ -115,7 +116,7 @@ function arrows() {
 }
 
 function sampler() {
-  return element.querySelector("input[name=field-sampler]:checked")?.value || "ode";
+  return element.querySelector("input[name=field-sampler]:checked")?.value || "edm";
 }
 
 function langevinNearest() {
@@ -136,10 +137,10 @@ function redraw() {
   const field = show("arrows") ? arrows() : null;
   let drawn = 0;
   const which = sampler();
-  if (which === "ode" && state.ode.length) {
+  if ((which === "ode" || which === "edm") && state[which].length) {
     if (frame === null) {
-      dots(state.ode, "rgba(96, 165, 250, 0.9)", 1);
-      drawn = state.ode.length / 2;
+      dots(state[which], which === "ode" ? "rgba(96, 165, 250, 0.9)" : "rgba(52, 211, 153, 0.9)", 1);
+      drawn = state[which].length / 2;
     }
   } else if (which === "langevin" && langevinNearest() !== null) {
     const chain = state.langevin[langevinNearest()];
@@ -162,9 +163,11 @@ function redraw() {
 function describe(field, drawn, which) {
   const parts = [`${state.points.length.toLocaleString("en")} data points`];
   if (field) parts.push(`arrows of r(x) − x at σ ${field.sigma}`);
-  if (drawn) parts.push(`${drawn.toLocaleString("en")} samples by ${which === "ode" ? "the ODE sampler" : "Langevin"}`);
+  if (drawn) parts.push(`${drawn.toLocaleString("en")} samples by ${SAMPLERS[which]}`);
   return "The 2-D field: " + parts.join(", ") + ". Draw on it to add points.";
 }
+
+const SAMPLERS = { edm: "EDM's stochastic sampler", ode: "the ODE sampler", langevin: "Langevin" };
 
 function writeNumbers() {
   const m = state.metrics;
@@ -173,17 +176,19 @@ function writeNumbers() {
     delete figure.dataset.energy;
     return;
   }
-  const ratio = m.energy_distance / m.floor;
+  const times = (distance) => `${(distance / m.floor).toFixed(1)}× the floor`;
   let text =
-    `ODE samples: energy distance ${m.energy_distance.toFixed(4)} to ${m.scored_against}, ` +
-    `floor ${m.floor.toFixed(4)} (${ratio.toFixed(1)}× the floor).`;
+    `EDM samples: energy distance ${m.energy_distance.toFixed(4)} to ${m.scored_against} ` +
+    `(${times(m.energy_distance)}; the floor, fresh data against it: ${m.floor.toFixed(4)}). ` +
+    `ODE: ${m.ode_energy_distance.toFixed(4)} (${times(m.ode_energy_distance)}).`;
   const nearest = langevinNearest();
   if (nearest !== null && state.levels) {
     const key = Object.keys(m.langevin_energy_distance).find((k) => Math.abs(Number(k) - state.levels[nearest]) < 1e-9);
     if (key) text += ` Langevin at σ ${Number(key).toFixed(3)}: ${m.langevin_energy_distance[key].toFixed(4)}.`;
   }
   if (m.heavy_share_samples !== undefined) {
-    text += ` Heavy mode: ${(100 * m.heavy_share_samples).toFixed(0)}% of the samples, ${(100 * m.heavy_share_data).toFixed(0)}% of the data.`;
+    const share = (x) => `${(100 * x).toFixed(0)}%`;
+    text += ` Heavy mode: ${share(m.heavy_share_samples)} of the EDM samples, ${share(m.heavy_share_ode)} of the ODE's, ${share(m.heavy_share_data)} of the data.`;
   }
   numbers.textContent = text;
   figure.dataset.energy = String(m.energy_distance);
@@ -257,7 +262,7 @@ canvas.addEventListener("pointerdown", (event) => {
   canvas.setPointerCapture(event.pointerId);
   drawing = true;
   if (state.set) state.points = []; // drawing replaces a built-in set, and what was learnt from it
-  state = { ...state, set: "", fieldData: new Float32Array(0), ode: new Float32Array(0), langevin: {} };
+  state = { ...state, set: "", fieldData: new Float32Array(0), ode: new Float32Array(0), edm: new Float32Array(0), langevin: {} };
   state.metrics = undefined;
   spray(event);
   redraw();
@@ -281,7 +286,7 @@ for (const name of ["touchstart", "touchmove"]) {
   canvas.addEventListener(name, (event) => event.preventDefault(), { passive: false });
 }
 element.querySelector("button[data-tool=clear]").addEventListener("click", () => {
-  state = { ...state, points: [], set: "", fieldData: new Float32Array(0), ode: new Float32Array(0), langevin: {} };
+  state = { ...state, points: [], set: "", fieldData: new Float32Array(0), ode: new Float32Array(0), edm: new Float32Array(0), langevin: {} };
   state.metrics = undefined;
   send();
   redraw();

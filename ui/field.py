@@ -32,8 +32,9 @@ NOTE = (
     "A denoiser trained at noise level σ moves a point x to r(x), its guess of the clean point; the arrow r(x) − x "
     "points towards the data (Tweedie's formula: r(x) − x ≈ σ² ∇ log p(x)). Move **σ**: at a small σ the arrows are "
     "strong only near the data and wrong far from it; at a large σ they reach everywhere but blur the data. So a "
-    "sampler follows them while σ shrinks (the **ODE** sampler, the same formula the Generate part runs on digits), "
-    "while **Langevin** at one small σ gets stuck where it starts. Colour: |r(x) − x| / σ², blue weak, red strong."
+    "sampler follows them while σ shrinks (the **ODE** sampler, the same formula the Generate part runs on digits; "
+    "**EDM's** adds fresh noise before each step, which washes out the field's errors), while **Langevin** at one "
+    "small σ gets stuck where it starts. Colour: |r(x) − x| / σ², blue weak, red strong."
 )
 HTML = """
 <figure class="field-figure" data-points="0" data-arrows="0" data-samples="0">
@@ -44,7 +45,8 @@ HTML = """
     <span class="field-toggles">
       <label><input type="checkbox" data-show="arrows" checked> arrows</label>
       <label><input type="checkbox" data-show="points" checked> data</label>
-      <label><input type="radio" name="field-sampler" value="ode" checked> ODE samples</label>
+      <label><input type="radio" name="field-sampler" value="edm" checked> EDM samples</label>
+      <label><input type="radio" name="field-sampler" value="ode"> ODE samples</label>
       <label><input type="radio" name="field-sampler" value="langevin"> Langevin at σ</label>
       <label><input type="radio" name="field-sampler" value="none"> no samples</label>
     </span>
@@ -106,7 +108,7 @@ def train_stream(value, seconds, seed, request: gr.Request):
     yield [gr.skip(), None, "Starting: loading torch in a process of its own…"]
     with messages():
         for kind, snapshot in run_in_process(job, lambda: STOPS.take(session)):
-            snapshot.pop("samples", None)
+            snapshot.pop("samples", None), snapshot.pop("ode_samples", None)
             shown = {**base, **snapshot}
             curve = pd.DataFrame(snapshot["curve"], columns=["seconds", "loss"])
             if kind == "progress":
@@ -127,14 +129,15 @@ def train_to_end(job) -> dict:
 
 
 def picture(points: list, result: dict, sigma: float = 0.1, size: int = 480) -> np.ndarray:
-    """The field at the level of LEVELS nearest `sigma` over the data (grey) and the ODE samples (blue): RGB uint8."""
+    """The field at the level of LEVELS nearest `sigma` over the data (grey) and the samples of EDM's stochastic
+    sampler (blue): RGB uint8."""
     image = Image.new("RGB", (size, size), (11, 16, 32))
     draw = ImageDraw.Draw(image)
     box, side, levels = result["box"], result["side"], result["levels"]
     at = lambda x, y: ((x / box + 1) / 2 * size, (1 - y / box) / 2 * size)  # noqa: E731
     for x, y in points:
         draw.point(at(x, y), fill=(156, 163, 175))
-    for x, y in unpack(result["ode"]).reshape(-1, 2):
+    for x, y in unpack(result["edm"]).reshape(-1, 2):
         draw.point(at(x, y), fill=(96, 165, 250))
     index = int(np.argmin([abs(np.log(level / sigma)) for level in levels]))
     arrows = unpack(result["field"]).reshape(len(levels), side * side, 2)[index]
