@@ -38,10 +38,10 @@ from .models import Configured
 SIGMA_MIN, SIGMA_MAX, RHO = 0.005, 3.0, 7.0
 P_MEAN, P_STD = -1.5, 1.5  # training draws ln σ ~ N(P_MEAN, P_STD²)
 STEPS = 32  # Heun steps of the ODE sampler (63 evaluations)
-# EDM's stochastic sampler: the most churn EDM allows, at every level, over 64 steps. After 10 s of training its
-# samples were closer to the data than the ODE's on every set tried, and 32 steps were too coarse for it
-# (docs/experiments.md, 2026-12-06 evening)
-CHURN, CHURN_STEPS = math.sqrt(2) - 1, 64
+# EDM's stochastic sampler: churn γ at every level, over 64 steps. After 10 s of training, over 10 sets, 2 trainings
+# each and 10 draws, γ 0.2 gave samples 1.48x their floor on average (the ODE 2.15x) and the fewest draws over 2x
+# (20%, the ODE 41%), of γ 0.05 to √2 − 1; with 32 steps it was worse than the ODE (docs/experiments.md, 2026-12-06)
+CHURN, CHURN_STEPS = 0.2, 64
 KEPT = 8  # trajectories kept for the page's animation
 SAMPLES = 2000  # points each sampler draws
 BATCH = 512  # points a training step: of 128, 256, 512 and 2,048, the best samples from 10 s (docs/experiments.md)
@@ -173,18 +173,24 @@ def field(model: FieldDenoiser, grid: Tensor, sigma: float) -> Tensor:
 
 
 def train_field(
-    points: Tensor, seconds: float = 10.0, seed: int = 0, progress=None, model: FieldDenoiser | None = None, **options
+    points: Tensor,
+    seconds: float | None = 10.0,
+    seed: int = 0,
+    progress=None,
+    model: FieldDenoiser | None = None,
+    **options,
 ) -> tuple[FieldDenoiser, dict]:
     """A FieldDenoiser trained on `points` [n, 2] for `seconds` through the one training loop (`dae.training.fit`),
     with a moving average of its weights; (the model, fit's run). model: one to train (by default a new one, with
-    the points' spread as its sigma_data); options: fit's (batch_size, lr, ema, ...)."""
+    the points' spread as its sigma_data); options: fit's (batch_size, lr, ema, epochs: with seconds None, the same
+    training on any machine, ...)."""
     from .training import fit
 
     torch.manual_seed(seed)
     model = model or FieldDenoiser(sigma_data=float(points.std()))
-    settings = {"batch_size": BATCH, "lr": 3e-3, "ema": 0.995, "weight_decay": 0.0} | options
-    run = fit(model, Points(), points, points[:512], out=None, epochs=1_000_000, seconds=seconds, seed=seed,
-              bf16=False, progress=progress, **settings)  # fmt: skip
+    settings = {"batch_size": BATCH, "lr": 3e-3, "ema": 0.995, "weight_decay": 0.0, "epochs": 1_000_000} | options
+    run = fit(model, Points(), points, points[:512], out=None, seconds=seconds, seed=seed, bf16=False,
+              progress=progress, **settings)  # fmt: skip
     return model, run
 
 
