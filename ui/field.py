@@ -50,7 +50,7 @@ HTML = """
       <label><input type="radio" name="field-sampler" value="langevin"> Langevin at σ</label>
       <label><input type="radio" name="field-sampler" value="none"> no samples</label>
     </span>
-    <span class="field-buttons"><button type="button" data-tool="play">▶ Trajectories</button>
+    <span class="field-buttons"><button type="button" data-tool="play">▶ ODE trajectories</button>
       <button type="button" data-tool="clear">✕ Clear points</button></span>
   </div>
   <figcaption class="field-numbers" aria-live="polite"></figcaption>
