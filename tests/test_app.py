@@ -509,14 +509,16 @@ def test_field_through_gradio_client(client):
     picture, samples, metrics = client.predict(points, 2, 0, api_name="/field")
     assert np.asarray(Image.open(picture)).shape == (480, 480, 3)
     with np.load(samples) as data:
-        drawn = data["samples"]
-    assert drawn.shape == (2000, 2) and drawn.dtype == np.float32
+        drawn, ode = data["samples"], data["ode_samples"]
+    assert drawn.shape == ode.shape == (2000, 2) and drawn.dtype == ode.dtype == np.float32
     assert 1.5 <= metrics["seconds"] < 4 and metrics["steps"] > 0 and metrics["points"] == 600
     # scored against the given points, and better than the noise the sampler starts from
     noise = np.random.default_rng(0).normal(0, 3, (2000, 2))
     from dae.points import energy_distance
 
     assert metrics["energy_distance"] == pytest.approx(energy_distance(drawn, np.asarray(points)), rel=1e-3, abs=1e-4)
+    assert metrics["ode_energy_distance"] == pytest.approx(energy_distance(ode, np.asarray(points)), rel=1e-3, abs=1e-4)
+    assert not np.array_equal(drawn, ode)  # EDM's stochastic sampler, and the ODE alone
     assert metrics["energy_distance"] < energy_distance(noise, np.asarray(points)) / 10
 
 
