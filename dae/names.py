@@ -5,6 +5,7 @@
     NAMES["conv"].short        # "Conv": the caption on a phone
     NAMES["conv"].adjective    # "convolutional": the headline's "the convolutional autoencoder"
     NAMES["conv"].row          # "conv DAE": its row in scripts/evaluate.py's tables (docs/results.md)
+    CODES                      # whose codes the probe reads and the Inside view maps, in their order
 
 No torch here: the web process reads it.
 """
@@ -23,6 +24,7 @@ class Name:
 
 
 NAMES: dict[str, Name] = {
+    "pixels": Name("Pixels", "Pixels", "pixel", "pixels"),  # the input itself, read as if it were a code
     "clean": Name("Clean digit", "Clean"),
     "noisy": Name("Corrupted input", "Noisy", row="noisy input"),
     "linear": Name("Linear DAE", "Linear", "linear", "linear DAE"),
@@ -33,3 +35,6 @@ NAMES: dict[str, Name] = {
     "unet_no_skips": Name("U-Net, skips zeroed", "No skips", "U-Net without skips", "U-Net, skips zeroed"),
     "generator": Name("Generator (a tiny diffusion model)", "Generator", "generator", "generator"),
 }
+
+# whose codes a linear probe reads and the Inside view maps (dae.probe): the pixels, then each autoencoder's code
+CODES = ("pixels", "linear", "plain", "conv", "unet")

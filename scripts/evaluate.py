@@ -60,7 +60,7 @@ from dae.evaluation import (  # noqa: E402
 )
 from dae.generation import blind_chain, sample, sample_report  # noqa: E402
 from dae.metrics import frechet_distance  # noqa: E402
-from dae.names import NAMES  # noqa: E402
+from dae.names import CODES, NAMES  # noqa: E402
 from dae.samples import DEFAULT_STEPS  # noqa: E402
 
 # The conv DAE shipped until 2026-11-30 (WideConvDAE), on this protocol and all 10,000 MNIST test digits
@@ -384,9 +384,10 @@ def novelty_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-# whose codes are probed: the pixels, then each autoencoder's code ("plain" is checkpoints/linear_plain)
-PROBED = {"pixels": None, "linear": "linear", "plain": "linear_plain", "conv": "conv", "unet": "unet"}
-PROBE_ROWS = {"pixels": "pixels", **{name: NAMES[name].row for name in PROBED if name != "pixels"}}
+# the checkpoint of each code that is not in a folder of its own name (the pixels have none)
+CHECKPOINT_OF = {"pixels": None, "plain": "linear_plain"}
+PROBED = {name: CHECKPOINT_OF.get(name, name) for name in CODES}
+PROBE_ROWS = {name: NAMES[name].row for name in CODES}
 MAP_DIGITS = 1000  # test digits on each map of the Inside view
 PROBE_NOTE = (
     "Linear probes on each model's code (100 labelled digits per class, seeds 0 to 2), trained on clean codes "

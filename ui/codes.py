@@ -16,12 +16,12 @@ import numpy as np
 from dae.comparison import is_clear
 from dae.inside import CodeMapView
 from dae.kinds import NOISE_LABELS
-from dae.names import NAMES
+from dae.names import CODES, NAMES
 from dae.samples import grid
 
 from .panels import percent, png_data_url
 
-MAPPED = {"pixels": "Pixels", **{name: NAMES[name].title for name in ("linear", "plain", "conv", "unet")}}
+MAPPED = {name: NAMES[name].title for name in CODES}
 CODE_SIZES = {"pixels": "784 numbers", "linear": "256", "plain": "256", "conv": "16 maps of 14×14", "unet": "96 of 7×7"}
 # Tableau 10, the classes' colours: told apart by most readers, and each class's digit is written on its cloud
 CLASS_COLOURS = np.array(
