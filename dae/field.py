@@ -237,6 +237,7 @@ def result(model: FieldDenoiser, points: Tensor, request, run: dict, curve: list
 
     edm = stochastic_sample(model, SAMPLES, seed=request.seed).samples.numpy()
     ode = ode_sample(model, SAMPLES, seed=request.seed)
+    ode_points = ode.samples.numpy()
     chains = {i: langevin(model, SAMPLES, LEVELS[i], seed=request.seed) for i in range(0, len(LEVELS), LANGEVIN_EVERY)}
     data = points.numpy()
     fresh, within, floor = _scored_against(request, data)
@@ -244,7 +245,7 @@ def result(model: FieldDenoiser, points: Tensor, request, run: dict, curve: list
         "seconds": round(run["seconds"], 2),
         "steps": run["steps"],
         "energy_distance": energy_distance(edm, fresh, within),
-        "ode_energy_distance": energy_distance(ode.samples.numpy(), fresh, within),
+        "ode_energy_distance": energy_distance(ode_points, fresh, within),
         "floor": floor,
         "langevin_energy_distance": {
             str(LEVELS[i]): energy_distance(c.numpy(), fresh, within) for i, c in chains.items()
@@ -253,19 +254,19 @@ def result(model: FieldDenoiser, points: Tensor, request, run: dict, curve: list
         "scored_against": "fresh points of the set" if request.set_name else "the given points",
     }
     if request.set_name == "gaussians":
-        metrics.update(heavy_share_samples=heavy_share(edm), heavy_share_ode=heavy_share(ode.samples.numpy()),
+        metrics.update(heavy_share_samples=heavy_share(edm), heavy_share_ode=heavy_share(ode_points),
                        heavy_share_data=heavy_share(data))  # fmt: skip
     return {
         **GEOMETRY,
         "curve": curve,
         "field": arrows(model),
         "edm": pack(edm),
-        "ode": pack(ode.samples.numpy()),
+        "ode": pack(ode_points),
         "paths": pack(ode.paths.numpy()),
         "langevin": {str(i): pack(c.numpy()) for i, c in chains.items()},
         "metrics": metrics,
         "samples": edm,  # for the API's .npz; the page does not get these two
-        "ode_samples": ode.samples.numpy(),
+        "ode_samples": ode_points,
     }
 
 

@@ -5,10 +5,11 @@
 Each set (none of them a built-in one: a spiral, a checkerboard, a pinwheel and
 a mixture of four Gaussians with shares 0.35, 0.25, 0.2, 0.2) is sent as 2,000
 points to /field with 10 s of training. The samples it returns (2,000 by EDM's
-stochastic sampler, and 2,000 by the probability-flow ODE alone) are scored by their energy distance to 10,000 fresh
-points of the same distribution, against the floor: 2,000 fresh points
-against the same 10,000 (a mean over --floors draws, as one draw alone varies
-by about half). For the mixture, also the heaviest mode's share in the samples.
+stochastic sampler, and 2,000 by the probability-flow ODE alone) are scored
+by their energy distance to 10,000 fresh points of the same distribution,
+against the floor: 2,000 fresh points against the same 10,000 (a mean over
+--floors draws, as one draw alone varies by about half). For the mixture,
+also the heaviest mode's share in each sampler's samples.
 """
 
 from __future__ import annotations
