@@ -351,11 +351,11 @@ def novelty_results(checkpoints: Path, data_dir, seed: int, count: int = 400) ->
     from scipy.stats import mannwhitneyu
 
     from dae.drawings import not_digits
-    from dae.novelty import Novelty, measure
+    from dae.novelty import Novelty, load_models, measure
     from dae.preprocess import to_mnist
 
     novelty = Novelty.load(checkpoints / "novelty.json")
-    linear, classifier = load_model(checkpoints / "linear").eval(), load_model(checkpoints / "classifier").eval()
+    dae, classifiers = load_models(checkpoints / "novelty")
     digits = load_dataset("mnist", train=False, root=data_dir)[0][HELD_OUT:, 0].numpy()
     fashion = load_dataset("fashion", train=False, root=data_dir)[0][:, 0].numpy()
     kinds = digit_kinds(digits[: 2 * count], count // 2, seed=seed)
@@ -367,7 +367,7 @@ def novelty_results(checkpoints: Path, data_dir, seed: int, count: int = 400) ->
         **{f"{family} drawn the page's way": np.stack([to_mnist(image) for image in not_digits(
             family, count, seed, clothing=fashion[2000:])]) for family in ("letters", "shapes", "clothing")},
     }  # fmt: skip
-    scores = {name: novelty.score(*measure(linear, classifier, images)) for name, images in sets.items()}
+    scores = {name: novelty.score(*measure(dae, classifiers, images)) for name, images in sets.items()}
     drawn = scores["digits drawn the page's way"]
     rows = []
     for name, score in scores.items():

@@ -11,10 +11,23 @@ from conftest import FIXTURES, STAR, page_drawing
 from PIL import Image, ImageDraw, ImageFont
 
 from dae import load_dataset, to_mnist
+from dae.checkpoint import read_config
 from dae.comparison import Comparison, looks_like_a_digit
 from dae.drawings import CANVAS, FAMILIES, SHAPES, drawn_digit, not_digits, photographed_digit
 from dae.lab import DenoisingLab
-from dae.novelty import DRAWS, NOISE, Novelty, denoising_distance, energy, noised
+from dae.novelty import (
+    CODE,
+    DRAWS,
+    ENSEMBLE,
+    NOISE,
+    Novelty,
+    denoising_distance,
+    energy,
+    load_models,
+    mean_energy,
+    model_paths,
+    noised,
+)
 from dae.preprocess import open_image
 from ui.panels import headline, panels_html
 
@@ -59,6 +72,22 @@ def test_the_distance_is_what_the_denoiser_moves_the_noisy_input_by():
     assert ((identity > 0.2 * NOISE) & (identity < NOISE)).all()
     expected = [-np.log(2), -10 - np.log1p(np.exp(-10))]
     assert energy(torch.tensor([[0.0, 0.0], [10.0, 0.0]])).tolist() == pytest.approx(expected)
+
+
+def test_the_energy_is_averaged_over_the_classifiers():
+    sure, unsure = torch.tensor([[10.0, 0.0]]), torch.tensor([[0.0, 0.0]])
+    classifiers = [lambda x, out=out: out.expand(len(x), 2) for out in (sure, unsure)]
+    expected = (energy(sure) + energy(unsure)) / 2
+    assert torch.allclose(mean_energy(classifiers, torch.zeros(3, 1, 28, 28)), expected.expand(3))
+
+
+def test_the_shipped_score_has_its_own_narrow_dae_and_classifiers_trained_on_drawn_digits_too():
+    dae, classifiers = load_models(ROOT / "checkpoints" / "novelty")
+    assert dae.encode(torch.zeros(1, 1, 28, 28)).shape == (1, CODE) and len(classifiers) == ENSEMBLE
+    denoiser_path, classifier_paths = model_paths(ROOT / "checkpoints" / "novelty")
+    configs = [read_config(path) for path in (denoiser_path, *classifier_paths)]
+    assert all(config["metadata"]["drawn_images"] > 0 for config in configs)
+    assert len({config["metadata"]["seed"] for config in configs[1:]}) == ENSEMBLE  # an ensemble, not one model
 
 
 def test_drawings_are_made_the_pages_way():
@@ -122,8 +151,8 @@ def comparison(novelty: dict | None) -> Comparison:
 
 def reading(score: float, moved: float) -> dict:
     edges = np.linspace(-2, 4, 7).tolist()
-    return dict(score=score, flagged=score > 2, moved=moved, limit=0.15, limit_share=0.985, share=0.999 if score > 2
-                else 0.5, threshold=2.0, edges=edges, counts=[1, 5, 9, 5, 1, 0])  # fmt: skip
+    return dict(score=score, flagged=score > 2, moved=moved, limit=0.15, limit_share=0.985, code=16, share=0.999
+                if score > 2 else 0.5, threshold=2.0, edges=edges, counts=[1, 5, 9, 5, 1, 0])  # fmt: skip
 
 
 def test_a_flagged_input_gets_the_note_and_no_confident_reading():

@@ -109,11 +109,12 @@ def headline(result: Comparison, models=DENOISERS) -> str:
 def novelty_note(novelty: dict) -> str:
     """The headline's 'Not a digit?' sentence (dae.novelty) and the strip that places the input among digits."""
     moved, limit, most = novelty["moved"], novelty["limit"], f"{novelty['limit_share']:.1%}".replace(".0%", "%")
+    who = f"A linear DAE with a {novelty['code']}-number code"  # the score's own, narrower than the panel's
     if moved > limit:
-        why = f"The linear DAE moved it by {moved:.3f}, where {most} of digits move by less than {limit:.3f}"
+        why = f"{who} moved it by {moved:.3f}, where {most} of digits move by less than {limit:.3f}"
     else:
-        why = f"The linear DAE moved it by {moved:.3f} ({most} of digits: less than {limit:.3f}), "
-        why += "but the classifier doubts it"
+        why = f"{who} moved it by {moved:.3f} ({most} of digits: less than {limit:.3f}), "
+        why += "but classifiers of digits doubt it"
     above = percent_in_words(novelty["share"])
     return (
         f" <span class='unsure'><strong>Not a digit?</strong> {why}: its novelty is above that of {above} of "
