@@ -45,7 +45,7 @@ Model = Callable[[Tensor], Tensor]  # a model, or its fast form (dae.lab.fused_f
 NOISE, DRAWS = 0.5, 4  # the DAE's distance is measured on the input noised at NOISE (Gaussian), DRAWS draws
 # alone, a 16-number code flagged 42% of drawn non-digits (a mean over three kinds), 64 numbers 28%, 8 numbers 25%
 CODE = 16
-ENSEMBLE = 3  # classifiers whose energy is averaged: with the DAE, 3 flagged 63% of them, the first one alone 60%
+ENSEMBLE = 3  # classifiers whose energy is averaged: with the DAE, 3 flagged 63% of non-digits, the first alone 60%
 FALSE_FLAGS = 0.015  # the share of each kind of calibration digit above the threshold: under 2% on new digits
 BINS = 32  # the histogram of digits' novelty the page draws
 

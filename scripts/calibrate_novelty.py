@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--digits", type=int, default=3000, help="MNIST test digits to fit on (from the first)")
     parser.add_argument("--photos", type=int, default=300, help="of them, how many are photographed too")
     args = parser.parse_args()
-    torch.manual_seed(0)
+    torch.manual_seed(0)  # the DAE's first weights: it is built before fit seeds the rest
     folder = Path(args.checkpoints)
     if not args.fit_only:
         train_models(args.data_dir, folder / "novelty", args.drawn)
