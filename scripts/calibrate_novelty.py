@@ -1,6 +1,6 @@
 """Train the novelty score's models on digits alone, then fit the score: checkpoints/novelty/ and novelty.json.
 
-    python scripts/calibrate_novelty.py --data-dir ../shared/data              # train (about 15 minutes here), fit
+    python scripts/calibrate_novelty.py --data-dir ../shared/data              # train (under 18 minutes here), fit
     python scripts/calibrate_novelty.py --data-dir ../shared/data --fit-only   # refit on the models already saved
 
 The models (dae.novelty) learn from the MNIST training digits as they are and
